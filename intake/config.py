@@ -1,0 +1,60 @@
+"""Configuration defaults, environment loading and the production safety check."""
+
+import os
+from typing import ClassVar
+
+from flask import Flask
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug and testing
+
+
+class Defaults:
+    SECRET_KEY = DEV_SECRET_KEY
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # a signature PNG is the largest thing we accept
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 4 * 3600
+
+    INTAKE_CLINIC_NAME = "Triangle Dry Needling & Physical Therapy"
+    INTAKE_CLINIC_PHONE = "+19195550100"
+    INTAKE_CLINIC_EMAIL = "hello@example.org"
+    INTAKE_TIMEZONE = "America/New_York"
+    # Behind TLS in production: redirect to https, secure cookies and HSTS.
+    INTAKE_HTTPS = False
+
+
+def sqlite_default(instance_path: str) -> str:
+    return "sqlite:///" + os.path.join(instance_path, "intake.sqlite")
+
+
+def normalise_database_url(url: str) -> str:
+    """Route every PostgreSQL URL to psycopg 3, as hosting platforms hand out bare ones."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def load_environment(app: Flask) -> None:
+    """FLASK_* variables, then the plain names deployments are used to."""
+    app.config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+
+
+class UnsafeConfig(SystemExit):
+    """Raised at start-up so the process stops with one readable line."""
+
+
+def refuse_unsafe(app: Flask) -> None:
+    if app.debug or app.testing:
+        return
+    if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
+        raise UnsafeConfig(
+            "Refusing to start: SECRET_KEY is the development key. Set SECRET_KEY in the "
+            "environment or in instance/config.py, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )

@@ -1,0 +1,1 @@
+"""Clinic rules as plain Python: no Flask, no database."""

@@ -1,0 +1,165 @@
+"""ORM models: SQLAlchemy 2.0 typed mappings. Models hold data and never commit."""
+
+from datetime import UTC, datetime, time
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .permissions import Role
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC in and out, on SQLite (which stores naive) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store aware UTC datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in_values(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+# --- people -------------------------------------------------------------------
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_in_values("role", Role), name="role_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=Role.PATIENT, index=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    provider: Mapped["Provider | None"] = relationship(back_populates="user")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def __repr__(self) -> str:  # no personal data: reprs end up in logs
+        return f"<User {self.id} {self.role}>"
+
+
+# --- clinic -------------------------------------------------------------------
+
+provider_locations = Table(
+    "provider_locations",
+    db.metadata,
+    Column("provider_id", ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True),
+    Column("location_id", ForeignKey("locations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Location(db.Model):
+    __tablename__ = "locations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    address: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(2))
+    zip_code: Mapped[str] = mapped_column(String(10))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
+    latitude: Mapped[float]
+    longitude: Mapped[float]
+
+    providers: Mapped[list["Provider"]] = relationship(
+        secondary=provider_locations, back_populates="locations"
+    )
+
+    @property
+    def one_line_address(self) -> str:
+        return f"{self.address}, {self.city}, {self.state} {self.zip_code}"
+
+    def __repr__(self) -> str:
+        return f"<Location {self.slug}>"
+
+
+class Provider(db.Model):
+    __tablename__ = "providers"
+    __table_args__ = (CheckConstraint("training_hours >= 0", name="training_hours_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    credentials: Mapped[str] = mapped_column(String(120))
+    training_hours: Mapped[int] = mapped_column(Integer, default=0)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+    user: Mapped[User] = relationship(back_populates="provider")
+    locations: Mapped[list[Location]] = relationship(
+        secondary=provider_locations, back_populates="providers", order_by=Location.name
+    )
+    working_hours: Mapped[list["WorkingHours"]] = relationship(
+        back_populates="provider",
+        cascade="all, delete-orphan",
+        order_by="(WorkingHours.weekday, WorkingHours.starts)",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.slug}>"
+
+
+class WorkingHours(db.Model):
+    """A weekly block a provider works at a location, in that location's wall-clock time."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        CheckConstraint("starts < ends", name="starts_before_ends"),
+        UniqueConstraint("provider_id", "location_id", "weekday", "starts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int]  # Monday is 0, as datetime.weekday()
+    starts: Mapped[time] = mapped_column(Time)
+    ends: Mapped[time] = mapped_column(Time)
+    provider: Mapped[Provider] = relationship(back_populates="working_hours")
+    location: Mapped[Location] = relationship()

@@ -1,0 +1,94 @@
+"""Load the demo clinic idempotently: natural keys (email, slug) decide what already exists."""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..domain.geo import locate
+from ..extensions import db
+from ..models import Location, Provider, User, WorkingHours
+from ..passwords import hash_password
+from . import demo_data
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: str
+    name: str
+    email: str
+    password: str
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def random_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def seed_demo(password: str | None = None, make_password: Callable[[], str] = random_password):
+    """Create or refresh every demo record; returns the logins, passwords included."""
+    locations = {row["slug"]: _upsert_location(row) for row in demo_data.LOCATIONS}
+    db.session.flush()  # location ids are needed to compare working hours
+    logins = []
+    for row in demo_data.STAFF + demo_data.PATIENTS:
+        logins.append(_upsert_user(row, password or make_password()))
+    for row in demo_data.THERAPISTS:
+        login = _upsert_user({**row, "role": "therapist"}, password or make_password())
+        _upsert_provider(row, locations)
+        logins.append(login)
+    db.session.commit()
+    return logins
+
+
+def _upsert_location(row: dict) -> Location:
+    location = db.session.scalars(select(Location).where(Location.slug == row["slug"])).first()
+    if location is None:
+        location = Location(slug=row["slug"])
+        db.session.add(location)
+    point = locate(row["zip_code"]).point
+    for key, value in row.items():
+        setattr(location, key, value)
+    location.latitude, location.longitude = point.latitude, point.longitude
+    location.timezone = "America/New_York"
+    return location
+
+
+def _upsert_user(row: dict, password: str) -> DemoLogin:
+    user = db.session.scalars(select(User).where(User.email == row["email"])).first()
+    if user is None:
+        user = User(email=row["email"])
+        db.session.add(user)
+    user.role = row["role"]
+    user.first_name, user.last_name = row["first_name"], row["last_name"]
+    user.active = True
+    user.password_hash = hash_password(password)
+    return DemoLogin(row["role"], f"{row['first_name']} {row['last_name']}", row["email"], password)
+
+
+def _upsert_provider(row: dict, locations: dict[str, Location]) -> None:
+    user = db.session.scalars(select(User).where(User.email == row["email"])).one()
+    provider = db.session.scalars(select(Provider).where(Provider.slug == row["slug"])).first()
+    if provider is None:
+        provider = Provider(slug=row["slug"], user=user)
+        db.session.add(provider)
+    provider.display_name = f"{row['first_name']} {row['last_name']}"
+    provider.credentials = row["credentials"]
+    provider.training_hours = row["training_hours"]
+    provider.bio = row["bio"]
+    provider.accepting_new_patients = row["accepting"]
+    provider.locations = [locations[slug] for slug in row["locations"]]
+    # Keep blocks that are already right, so a re-run changes nothing it does not have to.
+    wanted = {(locations[slug].id, day, start, end) for slug, day, (start, end) in row["hours"]}
+    have = {(h.location_id, h.weekday, h.starts, h.ends): h for h in provider.working_hours}
+    for key, block in have.items():
+        if key not in wanted:
+            provider.working_hours.remove(block)
+    db.session.flush()
+    for location_id, day, start, end in sorted(wanted - have.keys()):
+        provider.working_hours.append(
+            WorkingHours(location_id=location_id, weekday=day, starts=start, ends=end)
+        )

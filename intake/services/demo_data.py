@@ -1,0 +1,129 @@
+"""The believable demo clinic that `flask seed-demo` loads (fictional people, real ZIP codes)."""
+
+from datetime import time
+
+LOCATIONS = [
+    dict(
+        slug="raleigh-downtown",
+        name="Raleigh Downtown",
+        address="215 Fayetteville St, Suite 300",
+        city="Raleigh",
+        state="NC",
+        zip_code="27601",
+        phone="+19195550101",
+    ),
+    dict(
+        slug="durham-central",
+        name="Durham Central",
+        address="400 W Main St, Suite 110",
+        city="Durham",
+        state="NC",
+        zip_code="27701",
+        phone="+19195550102",
+    ),
+    dict(
+        slug="chapel-hill",
+        name="Chapel Hill",
+        address="1129 Weaver Dairy Rd, Suite B",
+        city="Chapel Hill",
+        state="NC",
+        zip_code="27514",
+        phone="+19195550103",
+    ),
+    dict(
+        slug="cary",
+        name="Cary",
+        address="1155 Kildaire Farm Rd, Suite 202",
+        city="Cary",
+        state="NC",
+        zip_code="27511",
+        phone="+19195550104",
+    ),
+]
+
+STAFF = [
+    dict(role="admin", first_name="Alex", last_name="Morgan", email="admin@example.org"),
+    dict(role="front_desk", first_name="Dana", last_name="Reyes", email="frontdesk@example.org"),
+]
+
+PATIENTS = [
+    dict(role="patient", first_name="Pat", last_name="Jordan", email="patient@example.org"),
+]
+
+MORNING, AFTERNOON, LATE = (time(8), time(12)), (time(13), time(17)), (time(12), time(19))
+
+# Each therapist: account, public profile, and weekly hours as (location slug, weekday, block).
+THERAPISTS = [
+    dict(
+        first_name="John",
+        last_name="Carver",
+        email="john.carver@example.org",
+        slug="john-carver",
+        credentials="PT, DPT, Cert. DN",
+        training_hours=150,
+        accepting=True,
+        locations=["durham-central", "chapel-hill"],
+        bio="John treats runners, cyclists and weekend athletes with calf, hamstring and "
+        "hip pain.\n\n"
+        "He combines dry needling with a progressive running plan so patients get back to "
+        "training quickly and safely.",
+        hours=[("durham-central", d, b) for d in (0, 2, 4) for b in (MORNING, AFTERNOON)]
+        + [("chapel-hill", d, b) for d in (1, 3) for b in (MORNING, AFTERNOON)],
+    ),
+    dict(
+        first_name="Maya",
+        last_name="Patel",
+        email="maya.patel@example.org",
+        slug="maya-patel",
+        credentials="PT, DPT, OCS",
+        training_hours=120,
+        accepting=True,
+        locations=["raleigh-downtown", "cary"],
+        bio="Maya is a board-certified orthopaedic clinical specialist. She focuses on neck and "
+        "shoulder pain, tension headaches and desk-work strain.\n\n"
+        "She explains every step before she starts and checks in throughout a session.",
+        hours=[("raleigh-downtown", d, b) for d in (0, 1, 3) for b in (MORNING, AFTERNOON)]
+        + [("cary", 4, MORNING)],
+    ),
+    dict(
+        first_name="Aisha",
+        last_name="Greene",
+        email="aisha.greene@example.org",
+        slug="aisha-greene",
+        credentials="PT, MPT, CMTPT",
+        training_hours=90,
+        accepting=True,
+        locations=["chapel-hill"],
+        bio="Aisha is a certified myofascial trigger point therapist who works with low back, "
+        "hip and jaw pain. Before physical therapy she taught high-school biology, and she "
+        "still loves to explain how muscles work.",
+        hours=[("chapel-hill", d, LATE) for d in (0, 2, 4)],
+    ),
+    dict(
+        first_name="Luis",
+        last_name="Ortega",
+        email="luis.ortega@example.org",
+        slug="luis-ortega",
+        credentials="PT, DPT, SCS",
+        training_hours=110,
+        accepting=True,
+        locations=["raleigh-downtown", "durham-central"],
+        bio="Luis is a sports clinical specialist who has worked with college and club teams. "
+        "He treats shoulder, elbow and knee problems in athletes of every age.",
+        hours=[("raleigh-downtown", d, b) for d in (2, 4) for b in (MORNING, AFTERNOON)]
+        + [("durham-central", d, AFTERNOON) for d in (1, 3)],
+    ),
+    dict(
+        first_name="Grace",
+        last_name="Kim",
+        email="grace.kim@example.org",
+        slug="grace-kim",
+        credentials="PT, DPT",
+        training_hours=80,
+        accepting=False,
+        locations=["cary"],
+        bio="Grace helps people with long-standing pain after injury or surgery return to the "
+        "activities they enjoy. Her list is full for now; her current patients can still book.",
+        hours=[("cary", d, b) for d in (0, 1, 2, 3) for b in (MORNING, AFTERNOON)],
+    ),
+]

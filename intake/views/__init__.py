@@ -1,0 +1,1 @@
+"""Blueprints, one small module each; every module exposes `bp`."""

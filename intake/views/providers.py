@@ -1,0 +1,32 @@
+"""Provider directory and profiles."""
+
+from itertools import groupby
+
+from flask import Blueprint, abort, render_template, request
+
+from ..services.directory import provider_directory, provider_profile
+
+bp = Blueprint("providers", __name__, url_prefix="/providers")
+
+
+@bp.get("")
+def directory():
+    near = request.args.get("near", "")
+    return render_template(
+        "providers/directory.html", directory=provider_directory(near), near=near[:100]
+    )
+
+
+@bp.get("/<slug>")
+def profile(slug: str):
+    provider = provider_profile(slug[:80])
+    if provider is None:
+        abort(404)
+    hours_at = {
+        location_id: list(blocks)
+        for location_id, blocks in groupby(
+            sorted(provider.working_hours, key=lambda h: (h.location_id, h.weekday, h.starts)),
+            key=lambda h: h.location_id,
+        )
+    }
+    return render_template("providers/profile.html", provider=provider, hours_at=hours_at)

@@ -1,0 +1,179 @@
+"""Shared fixtures: one app per test on a real database, builders, and a query counter."""
+
+import os
+from contextlib import contextmanager
+from itertools import count
+
+import pytest
+from sqlalchemy import event, text
+
+from intake import create_app
+from intake.domain.geo import locate
+from intake.extensions import db
+from intake.models import Location, Provider, User, WorkingHours
+from intake.passwords import hash_password
+from intake.permissions import Role
+
+# Unset means SQLite; CI runs the whole suite a second time with a PostgreSQL URL here.
+TEST_DATABASE_URL = os.environ.get("INTAKE_TEST_DATABASE_URL", "")
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow by design: hash once per run
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def settings_for(database_url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    app = create_app(settings_for(database_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app(_schema, database_url):
+    """No app context stays pushed: each request gets its own, as in production."""
+    app = create_app(settings_for(database_url))
+    yield app
+    with app.app_context():
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+def persist(app, *objects):
+    """Commit objects in a context of their own and return them loaded, ready to read."""
+    with app.app_context():
+        db.session.add_all(objects)
+        db.session.commit()
+        for obj in objects:
+            db.session.refresh(obj)
+    return objects[0] if len(objects) == 1 else objects
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as queries:` then len(queries) is the SQL statements run."""
+
+    @contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+_serial = count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    def build(role: Role = Role.PATIENT, **fields) -> User:
+        n = next(_serial)
+        user = User(
+            email=fields.pop("email", f"user{n}@example.com"),
+            password_hash=_PASSWORD_HASH,
+            role=role,
+            first_name=fields.pop("first_name", "Test"),
+            last_name=fields.pop("last_name", f"Person{n}"),
+            **fields,
+        )
+        return persist(app, user)
+
+    return build
+
+
+@pytest.fixture
+def make_location(app):
+    def build(zip_code: str = "27701", **fields) -> Location:
+        n = next(_serial)
+        point = locate(zip_code).point
+        location = Location(
+            name=fields.pop("name", f"Clinic {n}"),
+            slug=fields.pop("slug", f"clinic-{n}"),
+            address=fields.pop("address", f"{n} Main St"),
+            city=fields.pop("city", "Durham"),
+            state=fields.pop("state", "NC"),
+            zip_code=zip_code,
+            phone=fields.pop("phone", "+19195550199"),
+            latitude=point.latitude,
+            longitude=point.longitude,
+            **fields,
+        )
+        return persist(app, location)
+
+    return build
+
+
+@pytest.fixture
+def make_provider(app, make_user):
+    def build(display_name: str = "", locations=(), hours=(), **fields) -> Provider:
+        user = fields.pop("user", None) or make_user(Role.THERAPIST)
+        provider = Provider(
+            user=user,
+            display_name=display_name or user.full_name,
+            slug=fields.pop("slug", f"provider-{user.id}"),
+            credentials=fields.pop("credentials", "PT, DPT"),
+            training_hours=fields.pop("training_hours", 80),
+            bio=fields.pop("bio", "Treats neck and back pain."),
+            locations=list(locations),
+            working_hours=[
+                WorkingHours(location=loc, weekday=day, starts=start, ends=end)
+                for loc, day, start, end in hours
+            ],
+            **fields,
+        )
+        return persist(app, provider)
+
+    return build

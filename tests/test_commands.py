@@ -1,0 +1,107 @@
+"""The CLI: loading the demo clinic and creating accounts."""
+
+from sqlalchemy import func, select
+
+from intake.extensions import db
+from intake.models import Location, Provider, User, WorkingHours
+from intake.passwords import verify_password
+from intake.services import demo_data
+
+MODELS = (User, Location, Provider, WorkingHours)
+
+
+def row_counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in MODELS}
+
+
+def test_seed_demo_fills_an_empty_database_and_prints_every_login(app, runner):
+    result = runner.invoke(args=["seed-demo", "--password", "demo-password-1"])
+    assert result.exit_code == 0, result.output
+    assert "front_desk  Dana Reyes" in result.output
+    counts = row_counts(app)
+    assert counts["Location"] >= 3
+    assert counts["Provider"] >= 4
+    expected_logins = len(demo_data.STAFF) + len(demo_data.PATIENTS) + len(demo_data.THERAPISTS)
+    assert counts["User"] == expected_logins
+    assert result.output.count("demo-password-1") == expected_logins
+    with app.app_context():
+        admin = db.session.scalars(select(User).where(User.role == "admin")).one()
+        assert verify_password(admin.password_hash, "demo-password-1")
+        durham = db.session.scalars(select(Location).where(Location.zip_code == "27701")).one()
+        assert round(durham.latitude, 2) == 36.0
+
+
+def test_seed_demo_without_password_prints_random_ones(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    passwords = [line.split()[-1] for line in result.output.splitlines()[1:]]
+    assert len(passwords) == len(set(passwords)) > 4
+    assert all(len(p) >= 10 for p in passwords)
+
+
+def test_seed_demo_twice_duplicates_nothing(app, runner):
+    runner.invoke(args=["seed-demo", "--password", "demo-password-1"])
+    first = row_counts(app)
+
+    again = runner.invoke(args=["seed-demo", "--password", "demo-password-2"])
+    assert "already has accounts; nothing was changed" in again.output
+    assert row_counts(app) == first
+
+    forced = runner.invoke(args=["seed-demo", "--force", "--password", "demo-password-2"])
+    assert forced.exit_code == 0, forced.output
+    assert row_counts(app) == first
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == "admin@example.org")).one()
+        assert verify_password(user.password_hash, "demo-password-2")
+
+
+def test_users_create_prompts_for_a_password(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "  New.Staff@Example.ORG ", "--role", "front_desk"],
+        input="Sam\nLee\nlong-enough-pass\nlong-enough-pass\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == "new.staff@example.org")).one()
+        assert user.role == "front_desk"
+        assert user.password_hash.startswith("$argon2id$")
+        assert verify_password(user.password_hash, "long-enough-pass")
+
+
+def test_users_create_refuses_a_short_password_and_a_duplicate(app, runner, make_user):
+    make_user(email="taken@example.org")
+    short = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "a@example.org",
+            "--role",
+            "admin",
+            "--first-name",
+            "A",
+            "--last-name",
+            "B",
+            "--password",
+            "short",
+        ],
+    )
+    assert short.exit_code != 0
+    assert "at least 10 characters" in short.output
+    taken = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "TAKEN@example.org",
+            "--role",
+            "admin",
+            "--first-name",
+            "A",
+            "--last-name",
+            "B",
+            "--password",
+            "long-enough-pass",
+        ],
+    )
+    assert taken.exit_code != 0
+    assert "already exists" in taken.output
+    assert row_counts(app)["User"] == 1

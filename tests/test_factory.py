@@ -1,0 +1,66 @@
+"""The app factory: layered configuration and the refusal of unsafe production settings."""
+
+import pytest
+
+from intake import create_app
+from intake.config import DEV_SECRET_KEY, UnsafeConfig, normalise_database_url
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    for name in ("SECRET_KEY", "FLASK_SECRET_KEY", "DATABASE_URL", "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_testing_config_is_applied_last():
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 32, "INTAKE_CLINIC_NAME": "Test Clinic"})
+    assert app.testing
+    assert app.config["INTAKE_CLINIC_NAME"] == "Test Clinic"
+
+
+def test_default_database_is_sqlite_in_the_instance_folder():
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("instance/intake.sqlite")
+
+
+def test_production_refuses_the_development_secret_key():
+    with pytest.raises(UnsafeConfig, match="Set SECRET_KEY"):
+        create_app({"SECRET_KEY": DEV_SECRET_KEY, "TESTING": False, "DEBUG": False})
+
+
+def test_production_starts_with_a_real_secret_key(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    app = create_app({"TESTING": False, "DEBUG": False})
+    assert app.config["SECRET_KEY"] == "a-real-secret-from-the-environment"
+    assert not app.testing
+
+
+def test_environment_overrides_defaults(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://clinic@db.internal/intake")
+    monkeypatch.setenv("FLASK_INTAKE_CLINIC_NAME", "Clinic From Env")
+    app = create_app({"TESTING": True})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://clinic@db.internal/intake"
+    assert app.config["INTAKE_CLINIC_NAME"] == "Clinic From Env"
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///x.db", "sqlite:///x.db"),
+    ],
+)
+def test_database_urls_are_routed_to_psycopg3(given, expected):
+    assert normalise_database_url(given) == expected
+
+
+def test_responses_carry_a_strict_content_security_policy(client):
+    response = client.get("/healthz")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
