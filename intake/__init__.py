@@ -5,7 +5,15 @@ import os
 from flask import Flask
 
 from . import config
-from .extensions import CONTENT_SECURITY_POLICY, csrf, db, login_manager, migrate, talisman
+from .extensions import (
+    CONTENT_SECURITY_POLICY,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    migrate,
+    talisman,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,6 +44,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.login_message = "Please sign in to continue."
@@ -55,9 +64,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import health, providers, public
+    from .views import account, consent, health, providers, public, questionnaire
 
-    for module in (public, providers, health):
+    for module in (public, providers, health, account, questionnaire, consent):
         app.register_blueprint(module.bp)
 
 

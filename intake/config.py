@@ -16,6 +16,23 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 4 * 3600
 
+    RATELIMIT_STORAGE_URI = "memory://"  # use redis://... when running several processes
+    RATELIMIT_HEADERS_ENABLED = True
+    REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = "Clinic <no-reply@example.org>"
+
+    INTAKE_CONSENT_MAX_AGE_DAYS = 365
+    INTAKE_PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays usable
     INTAKE_CLINIC_NAME = "Triangle Dry Needling & Physical Therapy"
     INTAKE_CLINIC_PHONE = "+19195550100"
     INTAKE_CLINIC_EMAIL = "hello@example.org"

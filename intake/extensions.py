@@ -1,5 +1,7 @@
 """Extension objects, created unbound and attached by the app factory."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,6 +29,8 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 talisman = Talisman()
+# Slows password guessing and mail-bombing; storage is RATELIMIT_STORAGE_URI (Redis in production).
+limiter = Limiter(key_func=get_remote_address)
 
 # Strict policy: our own scripts and styles only, nothing inline, nothing from elsewhere.
 CONTENT_SECURITY_POLICY = {

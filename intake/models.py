@@ -1,6 +1,6 @@
 """ORM models: SQLAlchemy 2.0 typed mappings. Models hold data and never commit."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -9,15 +9,20 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
 
+from . import guards
 from .extensions import db
 from .permissions import Role
 
@@ -163,3 +168,110 @@ class WorkingHours(db.Model):
     ends: Mapped[time] = mapped_column(Time)
     provider: Mapped[Provider] = relationship(back_populates="working_hours")
     location: Mapped[Location] = relationship()
+
+
+# --- intake -------------------------------------------------------------------
+
+
+class Intake(db.Model):
+    """One version of a patient's questionnaire; editing adds a version, never overwrites."""
+
+    __tablename__ = "intakes"
+    __table_args__ = (
+        UniqueConstraint("patient_id", "version"),
+        # At most one current version per patient, enforced by the database.
+        Index(
+            "uq_intakes_current_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    legal_first_name: Mapped[str] = mapped_column(String(100))
+    legal_last_name: Mapped[str] = mapped_column(String(100), index=True)
+    born_on: Mapped[date]
+    phone: Mapped[str] = mapped_column(String(20), index=True)  # E.164
+    answers: Mapped[dict] = mapped_column(JSON)
+    screening: Mapped[dict] = mapped_column(JSON)
+    # The most serious screening level, for filtering lists without reading JSON.
+    screening_level: Mapped[str | None] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    patient: Mapped[User] = relationship()
+
+    @property
+    def legal_name(self) -> str:
+        return f"{self.legal_first_name} {self.legal_last_name}"
+
+    def __repr__(self) -> str:
+        return f"<Intake {self.id} v{self.version}>"
+
+
+# --- consent ------------------------------------------------------------------
+
+
+class ConsentVersion(db.Model):
+    """A consent text. Once published it is frozen: the database refuses changes."""
+
+    __tablename__ = "consent_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(40), unique=True)
+    body_markdown: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ConsentVersion {self.label}>"
+
+
+class SignedConsent(db.Model):
+    """What a patient agreed to, exactly as shown. Append-only: the database refuses edits."""
+
+    __tablename__ = "signed_consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("consent_versions.id"))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    typed_name: Mapped[str] = mapped_column(String(200))
+    guardian_name: Mapped[str | None] = mapped_column(String(200))
+    guardian_relationship: Mapped[str | None] = mapped_column(String(100))
+    signature_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    acknowledged: Mapped[list] = mapped_column(JSON)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(500))
+
+    patient: Mapped[User] = relationship()
+    version: Mapped[ConsentVersion] = relationship()
+    withdrawal: Mapped["ConsentWithdrawal | None"] = relationship(back_populates="consent")
+
+    def __repr__(self) -> str:
+        return f"<SignedConsent {self.id}>"
+
+
+class ConsentWithdrawal(db.Model):
+    """A patient taking their consent back: a record of its own, never an edit of the consent."""
+
+    __tablename__ = "consent_withdrawals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[int] = mapped_column(ForeignKey("signed_consents.id"), unique=True)
+    withdrawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(1000), default="")
+    ip_address: Mapped[str] = mapped_column(String(45))
+
+    consent: Mapped[SignedConsent] = relationship(back_populates="withdrawal")
+
+
+guards.install(ConsentVersion.__table__, guards.frozen_once_published_sql)
+guards.install(SignedConsent.__table__, guards.append_only_sql)
+guards.install(ConsentWithdrawal.__table__, guards.append_only_sql)

@@ -1,6 +1,7 @@
 """Shared fixtures: one app per test on a real database, builders, and a query counter."""
 
 import os
+import shutil
 from contextlib import contextmanager
 from itertools import count
 
@@ -25,8 +26,20 @@ def is_postgres(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+def template_url(tmp_path_factory) -> str:
+    """The database the schema is built in once per run."""
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.sqlite'}"
+
+
+@pytest.fixture
+def database_url(_schema, template_url, tmp_path) -> str:
+    """SQLite: a fresh copy of the template per test. PostgreSQL: the same database, emptied
+    after each test with TRUNCATE, which (unlike DELETE) the append-only triggers allow."""
+    if is_postgres(template_url):
+        return template_url
+    copy = tmp_path / "test.sqlite"
+    shutil.copyfile(template_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
 
 
 def settings_for(database_url: str, **overrides) -> dict:
@@ -35,13 +48,14 @@ def settings_for(database_url: str, **overrides) -> dict:
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,  # one test turns it on; others log in freely
         **overrides,
     }
 
 
 @pytest.fixture(scope="session")
-def _schema(database_url):
-    app = create_app(settings_for(database_url))
+def _schema(template_url):
+    app = create_app(settings_for(template_url))
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -52,18 +66,15 @@ def _schema(database_url):
 
 
 def _empty_all_tables() -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name != "postgresql":
+        return  # each SQLite test has its own copy
+    names = ", ".join(t.name for t in db.metadata.sorted_tables)
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(t.name for t in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
-def app(_schema, database_url):
+def app(database_url):
     """No app context stays pushed: each request gets its own, as in production."""
     app = create_app(settings_for(database_url))
     yield app
@@ -123,7 +134,7 @@ def make_user(app):
         n = next(_serial)
         user = User(
             email=fields.pop("email", f"user{n}@example.com"),
-            password_hash=_PASSWORD_HASH,
+            password_hash=fields.pop("password_hash", _PASSWORD_HASH),
             role=role,
             first_name=fields.pop("first_name", "Test"),
             last_name=fields.pop("last_name", f"Person{n}"),
@@ -175,5 +186,56 @@ def make_provider(app, make_user):
             **fields,
         )
         return persist(app, provider)
+
+    return build
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign in through the real form, as the user would."""
+
+    def sign_in(user: User, password: str = PASSWORD):
+        response = client.post("/account/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, "login failed"
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server in this process; the app sends to it; `.messages` holds what arrived."""
+    from tests.support.smtp import RecordingSMTPServer
+
+    with RecordingSMTPServer() as server:
+        app.config.update(MAIL_SERVER=server.host, MAIL_PORT=server.port)
+        yield server
+
+
+@pytest.fixture
+def consent_v1(app):
+    """The clinic's published consent text, version 1."""
+    from intake.services.consents import publish_version
+    from intake.services.demo import CONSENT_V1
+
+    with app.app_context():
+        version = publish_version("1", CONSENT_V1.read_text(encoding="utf-8"))
+        db.session.refresh(version)
+        db.session.expunge(version)
+    return version
+
+
+@pytest.fixture
+def make_intake(app):
+    """Store an intake for a patient through the service, with answers a patient would give."""
+    from intake.services.intakes import save_intake
+    from tests.support.answers import stored_answers
+
+    def build(patient: User, **overrides):
+        with app.app_context():
+            intake = save_intake(db.session.merge(patient), stored_answers(**overrides))
+            db.session.refresh(intake)
+            db.session.expunge(intake)
+        return intake
 
     return build

@@ -1,6 +1,7 @@
 """The committed migrations build exactly the schema the models describe."""
 
 import uuid
+from datetime import UTC, datetime
 from contextlib import contextmanager
 
 import flask_migrate
@@ -34,8 +35,8 @@ def empty_database(database_url: str, tmp_path):
 
 
 @pytest.fixture
-def migrated_app(database_url, tmp_path):
-    with empty_database(database_url, tmp_path) as url:
+def migrated_app(template_url, tmp_path):
+    with empty_database(template_url, tmp_path) as url:
         app = create_app(settings_for(url))
         with app.app_context():
             flask_migrate.upgrade()
@@ -53,3 +54,37 @@ def test_migrations_and_models_agree(migrated_app):
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == []
+
+
+def test_migrated_database_refuses_to_edit_a_signed_consent(migrated_app):
+    """The triggers come with the migrations too, not only with create_all."""
+    from sqlalchemy.exc import IntegrityError
+
+    from intake.models import ConsentVersion, SignedConsent, User
+
+    user = User(email="p@example.com", password_hash="x", first_name="P", last_name="Q")
+    version = ConsentVersion(
+        label="1", body_markdown="text", text_sha256="0" * 64, published_at=datetime.now(UTC)
+    )
+    db.session.add_all([user, version])
+    db.session.flush()
+    db.session.add(
+        SignedConsent(
+            patient_id=user.id,
+            version_id=version.id,
+            text_sha256="0" * 64,
+            typed_name="P Q",
+            acknowledged=[],
+            ip_address="::1",
+            user_agent="t",
+        )
+    )
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        db.session.execute(text("UPDATE signed_consents SET typed_name = 'X'"))
+        db.session.commit()
+    db.session.rollback()
+    with pytest.raises(IntegrityError):
+        db.session.execute(text("UPDATE consent_versions SET body_markdown = 'X'"))
+        db.session.commit()
+    db.session.rollback()

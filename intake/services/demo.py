@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -10,7 +11,9 @@ from ..domain.geo import locate
 from ..extensions import db
 from ..models import Location, Provider, User, WorkingHours
 from ..passwords import hash_password
-from . import demo_data
+from . import consents, demo_data
+
+CONSENT_V1 = Path(__file__).parent.parent / "content" / "consent_v1.md"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ def seed_demo(password: str | None = None, make_password: Callable[[], str] = ra
         login = _upsert_user({**row, "role": "therapist"}, password or make_password())
         _upsert_provider(row, locations)
         logins.append(login)
+    if consents.current_version() is None:
+        consents.publish_version("1", CONSENT_V1.read_text(encoding="utf-8"))
     db.session.commit()
     return logins
 

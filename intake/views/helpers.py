@@ -1,11 +1,15 @@
 """Template filters and globals shared by every page."""
 
 import logging
-from datetime import datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import markdown as markdown_lib
+import nh3
 import phonenumbers
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,6 +37,31 @@ def local_datetime(value: datetime, zone: str | None = None) -> datetime:
     return value.astimezone(ZoneInfo(zone or current_app.config["INTAKE_TIMEZONE"]))
 
 
+def when(value: datetime, zone: str | None = None) -> str:
+    """Tuesday, March 10, 2026 at 9:30 AM EDT: local to the clinic, with the zone shown."""
+    local = local_datetime(value, zone)
+    return f"{local:%A, %B} {local.day}, {local.year} at {clock(local)} {local:%Z}"
+
+
+def long_date(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        value = local_datetime(value).date()
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def clinic_today() -> date:
+    return local_datetime(datetime.now(UTC)).date()
+
+
+def consent_max_age() -> timedelta:
+    return timedelta(days=current_app.config["INTAKE_CONSENT_MAX_AGE_DAYS"])
+
+
+def client_ip() -> str:
+    """The address the request came from; a proxy in front must be declared with ProxyFix."""
+    return request.remote_addr or "unknown"
+
+
 def clinic_locations() -> list[Location]:
     """The footer's list; one query a request, and an error page still renders without it."""
     if "clinic_locations" not in g:
@@ -45,12 +74,27 @@ def clinic_locations() -> list[Location]:
     return g.clinic_locations
 
 
+def render_markdown(text: str) -> Markup:
+    """Our Markdown as HTML, sanitised so a stray tag in a consent text cannot run."""
+    return Markup(nh3.clean(markdown_lib.markdown(text, output_format="html")))  # noqa: S704
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(phone_display, "phone")
     app.add_template_filter(clock)
     app.add_template_filter(local_datetime, "local")
+    app.add_template_filter(when)
+    app.add_template_filter(long_date)
     app.add_template_filter(lambda day: WEEKDAYS[day], "weekday")
     app.add_template_global(clinic_locations)
+
+    @app.after_request
+    def no_store_for_signed_in(response):
+        # Pages seen signed in can hold health data: never keep them in a shared cache.
+        if current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
+        return response
 
     @app.context_processor
     def clinic():

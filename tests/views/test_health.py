@@ -18,8 +18,8 @@ def test_health_is_ok_when_the_database_answers(client):
     assert response.get_json() == {"status": "ok"}
 
 
-def test_health_is_503_when_the_database_is_unreachable(database_url, tmp_path):
-    app = create_app(settings_for(unreachable(database_url, tmp_path)))
+def test_health_is_503_when_the_database_is_unreachable(template_url, tmp_path):
+    app = create_app(settings_for(unreachable(template_url, tmp_path)))
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json() == {"status": "error"}

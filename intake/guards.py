@@ -1,0 +1,60 @@
+"""Database triggers that keep records tamper-proof whatever code (or person) writes SQL."""
+
+from sqlalchemy import DDL, Table, event
+
+_POSTGRES_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are append-only', TG_TABLE_NAME
+        USING ERRCODE = 'integrity_constraint_violation';
+END $$;
+CREATE OR REPLACE FUNCTION refuse_change_once_published() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.published_at IS NOT NULL THEN
+        RAISE EXCEPTION 'published % rows cannot change', TG_TABLE_NAME
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+END $$;
+"""
+
+
+def append_only_sql(table: str, dialect: str) -> list[str]:
+    """No UPDATE and no DELETE, ever."""
+    if dialect == "postgresql":
+        return [
+            _POSTGRES_FUNCTIONS,
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_change()",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def frozen_once_published_sql(table: str, dialect: str) -> list[str]:
+    """Drafts may change; a row with published_at set may not."""
+    if dialect == "postgresql":
+        return [
+            _POSTGRES_FUNCTIONS,
+            f"CREATE TRIGGER {table}_frozen BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_change_once_published()",
+        ]
+    return [
+        f"CREATE TRIGGER {table}_frozen_{op.lower()} BEFORE {op} ON {table} "
+        f"WHEN OLD.published_at IS NOT NULL "
+        f"BEGIN SELECT RAISE(ABORT, 'published {table} rows cannot change'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def install(table: Table, make_sql) -> None:
+    """Attach the triggers to the table's CREATE, for metadata.create_all (tests)."""
+    for dialect in ("postgresql", "sqlite"):
+        for statement in make_sql(table.name, dialect):
+            # DDL() treats % as a format marker; the PL/pgSQL placeholders need escaping.
+            ddl = DDL(statement.replace("%", "%%")).execute_if(dialect=dialect)
+            event.listen(table, "after_create", ddl)

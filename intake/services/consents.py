@@ -1,0 +1,182 @@
+"""Publishing consent texts, signing, withdrawing, and finding a patient's valid consent."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ..domain.consent import (
+    ACKNOWLEDGEMENTS,
+    ConsentState,
+    consent_state,
+    decode_signature,
+    same_name,
+    text_sha256,
+)
+from ..domain.patients import is_minor
+from ..extensions import db
+from ..models import ConsentVersion, ConsentWithdrawal, SignedConsent, User, utcnow
+from ..permissions import STAFF_ROLES
+from .intakes import current_intake
+
+
+class ConsentRefused(ValueError):
+    """Why a signature was not accepted; `field` says which form field to mark."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Signing:
+    version_id: str
+    typed_name: str
+    guardian_relationship: str
+    signature_data_url: str
+    acknowledged: tuple[str, ...]
+    ip_address: str
+    user_agent: str
+
+
+def current_version() -> ConsentVersion | None:
+    return db.session.scalars(
+        select(ConsentVersion)
+        .where(ConsentVersion.published_at.is_not(None))
+        .order_by(ConsentVersion.published_at.desc(), ConsentVersion.id.desc())
+    ).first()
+
+
+def publish_version(label: str, body_markdown: str, now: datetime | None = None):
+    version = ConsentVersion(
+        label=label,
+        body_markdown=body_markdown,
+        text_sha256=text_sha256(body_markdown),
+        published_at=now or utcnow(),
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def sign_consent(
+    patient: User, signing: Signing, today: date, now: datetime | None = None
+) -> SignedConsent:
+    """Refuses (ConsentRefused) unless every rule of signing holds; `today` is the clinic's."""
+    now = now or utcnow()
+    version = current_version()
+    if version is None or signing.version_id != str(version.id):
+        raise ConsentRefused(
+            "This consent has been updated. Please read the new version and sign it."
+        )
+    intake = current_intake(patient.id)
+    if intake is None:
+        raise ConsentRefused("Please fill in your health questionnaire first.")
+    missing = {a.key for a in ACKNOWLEDGEMENTS} - set(signing.acknowledged)
+    if missing:
+        raise ConsentRefused("Please tick every box to confirm you have read each part.")
+    minor = is_minor(intake.born_on, today)
+    if minor:
+        if not signing.guardian_relationship.strip():
+            raise ConsentRefused(
+                "A parent or legal guardian must sign for a patient under 18: give your "
+                "relationship to the patient.",
+                "guardian_relationship",
+            )
+    elif not same_name(signing.typed_name, intake.legal_name):
+        raise ConsentRefused(
+            f"Type your full legal name as on your questionnaire: {intake.legal_name}.",
+            "typed_name",
+        )
+    signature = decode_signature(signing.signature_data_url)
+    signed = SignedConsent(
+        patient_id=patient.id,
+        version_id=version.id,
+        text_sha256=version.text_sha256,
+        typed_name=" ".join(signing.typed_name.split()),
+        guardian_name=" ".join(signing.typed_name.split()) if minor else None,
+        guardian_relationship=signing.guardian_relationship.strip() if minor else None,
+        signature_png=signature,
+        acknowledged=sorted(signing.acknowledged),
+        signed_at=now,
+        ip_address=signing.ip_address[:45],
+        user_agent=signing.user_agent[:500],
+    )
+    db.session.add(signed)
+    db.session.commit()
+    return signed
+
+
+def withdraw_consent(
+    patient: User, consent_id: int, reason: str, ip_address: str, now: datetime | None = None
+) -> ConsentWithdrawal | None:
+    consent = db.session.get(SignedConsent, consent_id)
+    if consent is None or consent.patient_id != patient.id:
+        return None
+    if consent.withdrawal is not None:
+        return consent.withdrawal
+    withdrawal = ConsentWithdrawal(
+        consent_id=consent.id,
+        reason=reason.strip()[:1000],
+        ip_address=ip_address[:45],
+        withdrawn_at=now or utcnow(),
+    )
+    db.session.add(withdrawal)
+    db.session.commit()
+    return withdrawal
+
+
+def patient_consents(patient_id: int) -> list[SignedConsent]:
+    return list(
+        db.session.scalars(
+            select(SignedConsent)
+            .where(SignedConsent.patient_id == patient_id)
+            .options(joinedload(SignedConsent.version), joinedload(SignedConsent.withdrawal))
+            .order_by(SignedConsent.signed_at.desc())
+        ).unique()
+    )
+
+
+def state_of(
+    consent: SignedConsent, current_version_id: int | None, now: datetime, max_age: timedelta
+) -> ConsentState:
+    return consent_state(
+        signed_at=consent.signed_at,
+        version_id=consent.version_id,
+        current_version_id=current_version_id,
+        withdrawn=consent.withdrawal is not None,
+        now=now,
+        max_age=max_age,
+    )
+
+
+def consents_with_state(
+    patient_id: int, now: datetime, max_age: timedelta
+) -> list[tuple[SignedConsent, ConsentState]]:
+    """A patient's consents, newest first, each with whether it still counts."""
+    version = current_version()
+    current_id = version.id if version else None
+    return [(c, state_of(c, current_id, now, max_age)) for c in patient_consents(patient_id)]
+
+
+def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedConsent | None:
+    """The consent booking relies on, if the patient holds one that still counts."""
+    for consent, state in consents_with_state(patient_id, now, max_age):
+        if state is ConsentState.VALID:
+            return consent
+    return None
+
+
+def consent_for_viewer(consent_id: int, viewer: User) -> SignedConsent | None:
+    """The signed consent when the viewer may see it: its patient or staff. None reads as 404."""
+    consent = db.session.scalars(
+        select(SignedConsent)
+        .where(SignedConsent.id == consent_id)
+        .options(joinedload(SignedConsent.version), joinedload(SignedConsent.withdrawal))
+    ).first()
+    if consent is None:
+        return None
+    if consent.patient_id == viewer.id or viewer.role in STAFF_ROLES:
+        return consent
+    return None

@@ -1,0 +1,79 @@
+"""Saving a patient's intake as a new version and reading the current one."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from ..domain.screening import ScreeningResult, screen
+from ..extensions import db
+from ..models import Intake, User, utcnow
+
+# Fields that are not answers: the token and the buttons.
+_NOT_ANSWERS = {"csrf_token", "submit"}
+
+
+def current_intake(patient_id: int) -> Intake | None:
+    return db.session.scalars(
+        select(Intake).where(Intake.patient_id == patient_id, Intake.superseded_at.is_(None))
+    ).first()
+
+
+def intake_history(patient_id: int) -> list[Intake]:
+    return list(
+        db.session.scalars(
+            select(Intake).where(Intake.patient_id == patient_id).order_by(Intake.version.desc())
+        )
+    )
+
+
+def answers_from_form(data: dict, e164: dict[str, str]) -> dict:
+    """JSON-ready answers: dates as ISO text, phones in E.164."""
+    answers = {}
+    for key, value in data.items():
+        if key in _NOT_ANSWERS:
+            continue
+        answers[key] = value.isoformat() if isinstance(value, date) else value
+    answers.update(e164)
+    return answers
+
+
+def form_data_from_answers(answers: dict) -> dict:
+    data = dict(answers)
+    if data.get("born_on"):
+        data["born_on"] = date.fromisoformat(data["born_on"])
+    return data
+
+
+def save_intake(patient: User, answers: dict, now: datetime | None = None) -> Intake:
+    """A new current version; the previous one is kept, marked superseded."""
+    now = now or utcnow()
+    previous = current_intake(patient.id)
+    if previous is not None:
+        previous.superseded_at = now
+        db.session.flush()  # free the "one current intake" slot before taking it
+    result = screen(answers)
+    intake = Intake(
+        patient_id=patient.id,
+        version=(previous.version + 1) if previous else 1,
+        legal_first_name=answers["legal_first_name"].strip(),
+        legal_last_name=answers["legal_last_name"].strip(),
+        born_on=date.fromisoformat(answers["born_on"]),
+        phone=answers["phone"],
+        answers=answers,
+        screening=result.to_dict(),
+        screening_level=result.highest_level,
+        created_at=now,
+    )
+    db.session.add(intake)
+    db.session.commit()
+    return intake
+
+
+def screening_of(intake: Intake) -> ScreeningResult:
+    return ScreeningResult.from_dict(intake.screening)
+
+
+def changed_answers(older: dict, newer: dict) -> dict[str, tuple]:
+    """What a patient changed between two versions: key -> (before, after)."""
+    keys = older.keys() | newer.keys()
+    return {k: (older.get(k), newer.get(k)) for k in sorted(keys) if older.get(k) != newer.get(k)}

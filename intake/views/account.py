@@ -1,0 +1,113 @@
+"""Patient accounts: register, sign in and out, reset a forgotten password, account home."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..domain.accounts import InvalidEmail
+from ..extensions import limiter
+from ..forms import LoginForm, NewPasswordForm, PostForm, RegisterForm, ResetRequestForm
+from ..models import utcnow
+from ..services import accounts
+from ..services.consents import consents_with_state
+from ..services.intakes import current_intake, screening_of
+from ..services.users import AccountError
+from .helpers import consent_max_age
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+AUTH_LIMIT = "10 per minute"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.register_patient(
+                form.email.data, form.password.data, form.first_name.data, form.last_name.data
+            )
+        except (AccountError, InvalidEmail) as error:
+            target = form.password if "password" in str(error).lower() else form.email
+            target.errors = [*target.errors, str(error)]
+        else:
+            login_user(user)
+            flash("Welcome! Your account is ready. Next, tell us about your pain.", "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("intake.edit"))
+    return render_template("account/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")) or url_for("account.home"))
+        form.password.errors = ["That email and password do not match an account."]
+    return render_template("account/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    if PostForm().validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "success")
+    return redirect(url_for("public.home"))
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def reset_password():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        accounts.send_reset_link(
+            form.email.data,
+            lambda token: url_for("account.choose_password", token=token, _external=True),
+        )
+        # The same answer whether or not the account exists.
+        return render_template("account/reset_sent.html")
+    return render_template("account/reset_request.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def choose_password(token: str):
+    user = accounts.user_for_reset_token(token)
+    if user is None:
+        return render_template("account/reset_invalid.html"), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.set_new_password(user, form.password.data)
+        except AccountError as error:
+            form.password.errors = [str(error)]
+        else:
+            flash("Your password has been changed. Please sign in with it.", "success")
+            return redirect(url_for("account.login"))
+    return render_template("account/reset_choose.html", form=form)
+
+
+@bp.get("")
+@login_required
+def home():
+    intake = current_intake(current_user.id)
+    return render_template(
+        "account/home.html",
+        intake=intake,
+        screening=screening_of(intake) if intake else None,
+        consents=consents_with_state(current_user.id, utcnow(), consent_max_age()),
+    )

@@ -1,0 +1,48 @@
+"""The intake questionnaire: one page of short sections; each save keeps the last version."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..forms import IntakeForm
+from ..permissions import Role, guard_blueprint
+from ..services.intakes import (
+    answers_from_form,
+    current_intake,
+    form_data_from_answers,
+    save_intake,
+    screening_of,
+)
+
+bp = Blueprint("intake", __name__, url_prefix="/intake")
+guard_blueprint(bp, Role.PATIENT)
+
+
+@bp.route("", methods=["GET", "POST"])
+def edit():
+    intake = current_intake(current_user.id)
+    form = IntakeForm(data=None if request.method == "POST" else _starting_answers(intake))
+    if form.validate_on_submit():
+        e164 = {name: form[name].e164 for name in ("phone", "emergency_phone")}
+        save_intake(current_user, answers_from_form(form.data, e164))
+        flash("Thank you. Your answers are saved.", "success")
+        return redirect(url_for("intake.outcome"))
+    return render_template("intake/form.html", form=form, intake=intake)
+
+
+def _starting_answers(intake) -> dict:
+    """Editing starts from the current answers; a first intake from what the account knows."""
+    if intake is not None:
+        return form_data_from_answers(intake.answers)
+    return {
+        "email": current_user.email,
+        "legal_first_name": current_user.first_name,
+        "legal_last_name": current_user.last_name,
+    }
+
+
+@bp.get("/outcome")
+def outcome():
+    intake = current_intake(current_user.id)
+    if intake is None:
+        return redirect(url_for("intake.edit"))
+    return render_template("intake/outcome.html", intake=intake, screening=screening_of(intake))

@@ -1,0 +1,221 @@
+"""A patient creates an account, signs in and out, and resets a forgotten password."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import User
+from intake.passwords import hash_password, verify_password
+from tests.conftest import PASSWORD
+
+
+def stored_user(app, email):
+    with app.app_context():
+        return db.session.scalars(select(User).where(User.email == email)).first()
+
+
+def register(client, **overrides):
+    data = {
+        "first_name": "Maria",
+        "last_name": "Lopez",
+        "email": "Maria@Example.COM ",
+        "password": "a long enough secret",
+    } | overrides
+    return client.post("/account/register", data=data)
+
+
+def test_registering_signs_the_patient_in_and_sends_them_to_the_intake(app, client):
+    response = register(client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/intake"
+    user = stored_user(app, "maria@example.com")  # normalised: trimmed and lower-cased
+    assert user.role == "patient"
+    assert user.password_hash.startswith("$argon2id$")
+    assert client.get("/account").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"password": "short"}, "Use at least 10 characters."),
+        ({"password": "maria@example.com"}, "cannot be your email address"),
+        ({"email": "not-an-email"}, "Enter a valid email."),
+        ({"first_name": ""}, "This is required."),
+        ({"first_name": "x" * 101}, "Field cannot be longer than 100 characters."),
+    ],
+)
+def test_registration_refuses_bad_input_and_keeps_what_was_typed(app, client, overrides, message):
+    response = register(client, **overrides)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert message in page
+    assert 'value="Lopez"' in page
+    with app.app_context():
+        assert db.session.scalars(select(User)).first() is None
+
+
+def test_an_email_can_only_register_once(app, client, make_user):
+    make_user(email="maria@example.com")
+    page = register(client, email="MARIA@example.com").get_data(as_text=True)
+    assert "An account with that email already exists." in page
+
+
+def test_login_and_logout(client, make_user):
+    user = make_user(email="pat@example.com")
+    response = client.post(
+        "/account/login", data={"email": "PAT@example.com", "password": PASSWORD}
+    )
+    assert response.headers["Location"] == "/account"
+    assert "remember_token" not in response.headers.get("Set-Cookie", "")  # off by default
+    assert client.get("/account").status_code == 200
+    client.post("/account/logout")
+    assert client.get("/account").status_code == 302
+    assert user.email == "pat@example.com"
+
+
+def test_remember_me_sets_a_lasting_cookie_only_when_asked(client, make_user):
+    user = make_user()
+    response = client.post(
+        "/account/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+    assert "remember_token=" in response.headers.get("Set-Cookie", "")
+
+
+@pytest.mark.parametrize("password", ["wrong password!", ""])
+def test_a_wrong_password_says_so_without_saying_which_part(client, make_user, password):
+    user = make_user()
+    page = client.post("/account/login", data={"email": user.email, "password": password})
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "That email and password do not match an account." in text or "This is required." in text
+    assert client.get("/account").status_code == 302
+
+
+def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client):
+    page = client.post("/account/login", data={"email": "nobody@example.com", "password": "x" * 12})
+    assert "That email and password do not match an account." in page.get_data(as_text=True)
+
+
+def test_an_inactive_account_cannot_sign_in(client, make_user):
+    user = make_user(active=False)
+    client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    assert client.get("/account").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/intake", "/intake"),
+        ("/consent?x=1", "/consent?x=1"),
+        ("https://evil.example/steal", "/account"),
+        ("//evil.example", "/account"),
+        ("/\\evil.example", "/account"),
+        ("javascript:alert(1)", "/account"),
+    ],
+)
+def test_after_login_next_is_followed_only_within_the_site(client, make_user, next_url, lands_on):
+    user = make_user()
+    response = client.post(
+        "/account/login",
+        query_string={"next": next_url},
+        data={"email": user.email, "password": PASSWORD},
+    )
+    assert response.headers["Location"] == lands_on
+
+
+def test_an_old_hash_is_upgraded_on_login(app, client, make_user):
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    user = make_user(password_hash=weak)
+    client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+    upgraded = stored_user(app, user.email).password_hash
+    assert upgraded != weak
+    assert "m=65536" in upgraded
+    assert verify_password(upgraded, PASSWORD)
+
+
+# --- password reset -------------------------------------------------------------------------
+
+
+def reset_link(message) -> str:
+    body = message.get_body(("plain",)).get_content()
+    return re.search(r"http://localhost(/account/reset-password/\S+)", body).group(1)
+
+
+def test_reset_emails_a_working_single_use_link(app, client, make_user, smtp_server):
+    user = make_user(email="pat@example.com", first_name="Pat")
+    page = client.post("/account/reset-password", data={"email": "pat@example.com"})
+    assert "If an account uses that address" in page.get_data(as_text=True)
+
+    [message] = smtp_server.messages
+    assert message["To"] == "pat@example.com"
+    assert message["Subject"].startswith("Reset your password")
+    link = reset_link(message)
+
+    assert client.get(link).status_code == 200
+    response = client.post(link, data={"password": "my brand new secret"})
+    assert response.headers["Location"] == "/account/login"
+    assert verify_password(stored_user(app, user.email).password_hash, "my brand new secret")
+
+    again = client.post(link, data={"password": "another new secret"})
+    assert again.status_code == 400
+    assert "This link no longer works" in again.get_data(as_text=True)
+
+
+def test_reset_answers_the_same_for_an_unknown_email(client, make_user, smtp_server):
+    make_user(email="pat@example.com")
+    known = client.post("/account/reset-password", data={"email": "pat@example.com"})
+    unknown = client.post("/account/reset-password", data={"email": "who@example.com"})
+    assert known.status_code == unknown.status_code == 200
+    assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert [m["To"] for m in smtp_server.messages] == ["pat@example.com"]
+
+
+def test_a_reset_link_expires_after_an_hour(app, client, make_user, smtp_server, monkeypatch):
+    make_user(email="pat@example.com")
+    client.post("/account/reset-password", data={"email": "pat@example.com"})
+    link = reset_link(smtp_server.messages[0])
+    app.config["INTAKE_PASSWORD_RESET_MAX_AGE"] = -1  # as if the hour had passed
+    assert client.get(link).status_code == 400
+
+
+@pytest.mark.parametrize("token", ["garbage", "x" * 2000, "eyJ1c2VyIjoxfQ.forged.sig"])
+def test_a_tampered_reset_link_is_refused(client, token):
+    response = client.get(f"/account/reset-password/{token}")
+    assert response.status_code == 400
+
+
+def test_reset_page_still_answers_when_mail_is_down(app, client, make_user):
+    make_user(email="pat@example.com")
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
+    page = client.post("/account/reset-password", data={"email": "pat@example.com"})
+    assert page.status_code == 200
+    assert "If an account uses that address" in page.get_data(as_text=True)
+
+
+def test_login_is_rate_limited(database_url, make_user):
+    from intake import create_app
+    from intake.extensions import limiter
+    from tests.conftest import settings_for
+
+    client = create_app(settings_for(database_url, RATELIMIT_ENABLED=True)).test_client()
+    limiter.reset()
+    user = make_user()
+    codes = [
+        client.post(
+            "/account/login", data={"email": user.email, "password": "nope nope nope"}
+        ).status_code
+        for _ in range(12)
+    ]
+    assert codes[:10] == [200] * 10
+    assert codes[10:] == [429, 429]
+
+
+def test_passwords_are_argon2id_hashes():
+    digest = hash_password("a long enough secret")
+    assert digest.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert verify_password(digest, "a long enough secret")
+    assert not verify_password(digest, "a long enough secreT")
