@@ -12,6 +12,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -35,6 +36,11 @@ from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
 from .domain.screening import RULES
 
 SHORT, MEDIUM, LONG = 100, 500, 2000
+
+
+def options(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects rather than (value, label) tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def strip(value):
@@ -117,12 +123,15 @@ class PostForm(FlaskForm):
 
 # --- intake -------------------------------------------------------------------------
 
-SEXES = [
-    ("female", "Female"),
-    ("male", "Male"),
-    ("intersex", "Intersex"),
-    ("not_said", "Prefer not to say"),
-]
+SEXES = options(
+    [
+        ("", "Choose one"),
+        ("female", "Female"),
+        ("male", "Male"),
+        ("intersex", "Intersex"),
+        ("not_said", "Prefer not to say"),
+    ]
+)
 BODY_REGIONS = [
     ("head_jaw", "Head or jaw"),
     ("neck", "Neck"),
@@ -140,43 +149,51 @@ BODY_REGIONS = [
     ("ankle_foot", "Ankle or foot"),
 ]
 SIDES = [("left", "Left"), ("right", "Right")]
-PAIN_AREAS = [
+PAIN_AREAS = options(
     (f"{r}:{s}", f"{label}, {side.lower()}") for r, label in BODY_REGIONS for s, side in SIDES
-]
-DURATIONS = [
-    ("", "Choose one"),
-    ("under_6_weeks", "Less than 6 weeks"),
-    ("6_weeks_3_months", "6 weeks to 3 months"),
-    ("3_12_months", "3 to 12 months"),
-    ("over_1_year", "More than a year"),
-]
-ONSETS = [
-    ("", "Choose one"),
-    ("injury", "After an injury or accident"),
-    ("gradual", "Came on gradually"),
-    ("after_surgery", "After surgery"),
-    ("overuse", "After a change in activity or training"),
-    ("unknown", "I don't know"),
-]
-PAIN_CHARACTERS = [
-    ("aching", "Aching"),
-    ("sharp", "Sharp"),
-    ("burning", "Burning"),
-    ("throbbing", "Throbbing"),
-    ("tingling", "Tingling or numbness"),
-    ("stiffness", "Stiffness"),
-    ("cramping", "Cramping"),
-]
-REFERRALS = [
-    ("", "Choose one (optional)"),
-    ("physician", "My doctor"),
-    ("friend", "A friend or family member"),
-    ("search", "Web search"),
-    ("social", "Social media"),
-    ("returning", "I have been here before"),
-    ("other", "Other"),
-]
-YES_NO = [("yes", "Yes"), ("no", "No")]
+)
+DURATIONS = options(
+    [
+        ("", "Choose one"),
+        ("under_6_weeks", "Less than 6 weeks"),
+        ("6_weeks_3_months", "6 weeks to 3 months"),
+        ("3_12_months", "3 to 12 months"),
+        ("over_1_year", "More than a year"),
+    ]
+)
+ONSETS = options(
+    [
+        ("", "Choose one"),
+        ("injury", "After an injury or accident"),
+        ("gradual", "Came on gradually"),
+        ("after_surgery", "After surgery"),
+        ("overuse", "After a change in activity or training"),
+        ("unknown", "I don't know"),
+    ]
+)
+PAIN_CHARACTERS = options(
+    [
+        ("aching", "Aching"),
+        ("sharp", "Sharp"),
+        ("burning", "Burning"),
+        ("throbbing", "Throbbing"),
+        ("tingling", "Tingling or numbness"),
+        ("stiffness", "Stiffness"),
+        ("cramping", "Cramping"),
+    ]
+)
+REFERRALS = options(
+    [
+        ("", "Choose one (optional)"),
+        ("physician", "My doctor"),
+        ("friend", "A friend or family member"),
+        ("search", "Web search"),
+        ("social", "Social media"),
+        ("returning", "I have been here before"),
+        ("other", "Other"),
+    ]
+)
+YES_NO = options([("yes", "Yes"), ("no", "No")])
 PAIN_SCALE = [NumberRange(0, 10, "Choose a number from 0 (no pain) to 10 (worst imaginable).")]
 
 
@@ -190,9 +207,7 @@ class IntakeForm(FlaskForm):
     legal_last_name = StringField("Legal last name", [required(), Length(max=SHORT)])
     preferred_name = StringField("Preferred name (optional)", [Optional(), Length(max=SHORT)])
     born_on = DateField("Date of birth", [required("Enter your date of birth.")])
-    sex = SelectField(
-        "Sex", choices=[("", "Choose one"), *SEXES], validators=[required("Choose one.")]
-    )
+    sex = SelectField("Sex", choices=SEXES, validators=[required("Choose one.")])
     phone = StringField("Mobile or main phone", [required(), Length(max=40), PhoneNumber()])
     email = EmailField(
         "Email", [required(), Length(max=254), Email("Enter a valid email.")], filters=[strip]
@@ -216,17 +231,23 @@ class IntakeForm(FlaskForm):
     # Your pain
     reason = TextAreaField("What brings you in?", [required(), Length(max=LONG)])
     pain_areas = MultiCheckboxField(
-        "Where is the pain?", choices=PAIN_AREAS, validators=[required("Tick at least one area.")]
+        "Where is the pain?",
+        choices=PAIN_AREAS,
+        validators=[required("Tick at least one area.")],
     )
     duration = SelectField(
-        "How long have you had it?", choices=DURATIONS, validators=[required("Choose one.")]
+        "How long have you had it?",
+        choices=DURATIONS,
+        validators=[required("Choose one.")],
     )
     onset = SelectField("How did it start?", choices=ONSETS, validators=[required("Choose one.")])
     pain_now = _pain("Pain right now (0-10)")
     pain_worst = _pain("Worst pain in the last 24 hours (0-10)")
     pain_least = _pain("Least pain in the last 24 hours (0-10)")
     pain_character = MultiCheckboxField(
-        "What does it feel like? (optional)", choices=PAIN_CHARACTERS, validators=[Optional()]
+        "What does it feel like? (optional)",
+        choices=PAIN_CHARACTERS,
+        validators=[Optional()],
     )
     better = TextAreaField("What makes it better?", [Optional(), Length(max=MEDIUM)])
     worse = TextAreaField("What makes it worse?", [Optional(), Length(max=MEDIUM)])
