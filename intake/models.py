@@ -1,6 +1,7 @@
 """ORM models: SQLAlchemy 2.0 typed mappings. Models hold data and never commit."""
 
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -22,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
-from . import guards
+from . import database, guards  # noqa: F401 - database installs engine hooks
 from .extensions import db
 from .permissions import Role
 
@@ -272,6 +273,148 @@ class ConsentWithdrawal(db.Model):
     consent: Mapped[SignedConsent] = relationship(back_populates="withdrawal")
 
 
+# --- booking ------------------------------------------------------------------
+
+
+class AppointmentStatus(StrEnum):
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+# Only these keep the provider's time; the database's no-overlap rule covers just them.
+HOLDING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
+
+
+class AppointmentType(db.Model):
+    __tablename__ = "appointment_types"
+    __table_args__ = (
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("buffer_after_minutes >= 0", name="buffer_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    duration_minutes: Mapped[int]
+    buffer_after_minutes: Mapped[int] = mapped_column(default=0)
+    involves_dry_needling: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def __repr__(self) -> str:
+        return f"<AppointmentType {self.slug}>"
+
+
+class TimeOff(db.Model):
+    __tablename__ = "time_off"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        Index("ix_time_off_provider_span", "provider_id", "starts_at", "ends_at"),
+    )
+
+
+class Appointment(db.Model):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
+        CheckConstraint("ends_at <= blocks_until", name="buffer_after_end"),
+        CheckConstraint(_in_values("status", AppointmentStatus), name="status_known"),
+        # The provider's day and week: appointments of one provider in a time range.
+        Index("ix_appointments_provider_span", "provider_id", "starts_at", "blocks_until"),
+        Index("ix_appointments_status_created", "status", "created_at"),
+        Index("ix_appointments_patient_starts", "patient_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # End of the buffer after the visit: the provider's time is held until then.
+    blocks_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.REQUESTED)
+    patient_note: Mapped[str] = mapped_column(String(1000), default="")
+    screening_snapshot: Mapped[dict] = mapped_column(JSON)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("signed_consents.id"))
+    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"))
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Bumped by every change: calendar SEQUENCE, and a guard against two staff acting at once.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    patient: Mapped[User] = relationship()
+    provider: Mapped[Provider] = relationship()
+    location: Mapped[Location] = relationship()
+    type: Mapped[AppointmentType] = relationship()
+    consent: Mapped[SignedConsent | None] = relationship()
+    events: Mapped[list["AppointmentEvent"]] = relationship(
+        back_populates="appointment", order_by="AppointmentEvent.at"
+    )
+
+    @property
+    def holds_time(self) -> bool:
+        return self.status in HOLDING_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Appointment {self.id} {self.status}>"
+
+
+class AppointmentEvent(db.Model):
+    """The history of an appointment: who changed what, when, from and to."""
+
+    __tablename__ = "appointment_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(String(1000), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class OutboxMessage(db.Model):
+    """An email written in the same transaction as the change it reports; sent later."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)
+    ics_method: Mapped[str | None] = mapped_column(String(10))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
 guards.install(ConsentVersion.__table__, guards.frozen_once_published_sql)
 guards.install(SignedConsent.__table__, guards.append_only_sql)
 guards.install(ConsentWithdrawal.__table__, guards.append_only_sql)
+guards.install_no_overlap(Appointment.__table__)

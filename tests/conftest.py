@@ -59,6 +59,7 @@ def _schema(template_url):
     with app.app_context():
         db.drop_all()
         db.create_all()
+        db.engine.dispose()  # closing checkpoints SQLite's WAL into the file the tests copy
     yield
     with app.app_context():
         db.drop_all()
