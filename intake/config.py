@@ -32,6 +32,12 @@ class Defaults:
     MAIL_DEFAULT_SENDER = "Clinic <no-reply@example.org>"
 
     INTAKE_CONSENT_MAX_AGE_DAYS = 365
+    INTAKE_FRONT_DESK_EMAIL = "frontdesk@example.org"
+    INTAKE_SLOT_GRID_MINUTES = 15
+    INTAKE_BOOKING_NOTICE_HOURS = 24  # earliest a patient can book online
+    INTAKE_BOOKING_HORIZON_DAYS = 60  # latest
+    INTAKE_CANCEL_CUTOFF_HOURS = 24  # later than this, patients call the clinic
+    INTAKE_REMINDER_HOURS = 24
     INTAKE_PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays usable
     INTAKE_CLINIC_NAME = "Triangle Dry Needling & Physical Therapy"
     INTAKE_CLINIC_PHONE = "+19195550100"

@@ -1,8 +1,8 @@
 """The committed migrations build exactly the schema the models describe."""
 
 import uuid
-from datetime import UTC, datetime
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 import flask_migrate
 import pytest

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import StatementError
 
-from intake.views.helpers import when
+from intake.formatting import when
 
 
 @pytest.mark.parametrize(

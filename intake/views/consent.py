@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from ..domain.consent import ACKNOWLEDGEMENTS, InvalidSignature
 from ..domain.patients import is_minor
+from ..formatting import clinic_today
 from ..forms import ConsentForm, WithdrawConsentForm
 from ..permissions import Role, role_required
 from ..services.consents import (
@@ -16,7 +17,7 @@ from ..services.consents import (
     withdraw_consent,
 )
 from ..services.intakes import current_intake
-from .helpers import client_ip, clinic_today
+from .helpers import client_ip
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
 

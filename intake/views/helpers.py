@@ -1,12 +1,10 @@
 """Template filters and globals shared by every page."""
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import markdown as markdown_lib
 import nh3
-import phonenumbers
 from flask import Flask, current_app, g, request
 from flask_login import current_user
 from markupsafe import Markup
@@ -14,43 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..formatting import clock, local_datetime, long_date, phone_display, when
 from ..models import Location
 
 log = logging.getLogger(__name__)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def phone_display(e164: str) -> str:
-    try:
-        number = phonenumbers.parse(e164, "US")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-def clock(value: time | datetime) -> str:
-    """8:00 AM, the way patients read times."""
-    return value.strftime("%I:%M %p").lstrip("0")
-
-
-def local_datetime(value: datetime, zone: str | None = None) -> datetime:
-    return value.astimezone(ZoneInfo(zone or current_app.config["INTAKE_TIMEZONE"]))
-
-
-def when(value: datetime, zone: str | None = None) -> str:
-    """Tuesday, March 10, 2026 at 9:30 AM EDT: local to the clinic, with the zone shown."""
-    local = local_datetime(value, zone)
-    return f"{local:%A, %B} {local.day}, {local.year} at {clock(local)} {local:%Z}"
-
-
-def long_date(value: date | datetime) -> str:
-    if isinstance(value, datetime):
-        value = local_datetime(value).date()
-    return f"{value:%B} {value.day}, {value.year}"
-
-
-def clinic_today() -> date:
-    return local_datetime(datetime.now(UTC)).date()
 
 
 def consent_max_age() -> timedelta:

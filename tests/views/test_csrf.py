@@ -5,6 +5,7 @@ import pytest
 from intake import create_app
 from tests.conftest import settings_for
 
+
 def post_urls(app) -> list[str]:
     """Every POST route, with 1 for each URL argument (an int or a string both accept it)."""
     adapter = app.url_map.bind("localhost")

@@ -1,0 +1,63 @@
+"""iCalendar files for appointments: one event per email, or a whole feed."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+PRODUCT_ID = "-//Dry Needling Clinic//Intake and Booking//EN"
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str  # stable for the life of the appointment, so updates replace the same event
+    sequence: int  # bumped on every change, as RFC 5546 asks
+    starts_at: datetime  # aware UTC
+    ends_at: datetime
+    zone: str  # the location's zone: the event is written in it
+    summary: str
+    location: str
+    description: str = ""
+    status: str = "CONFIRMED"  # TENTATIVE while only requested, CANCELLED when off
+
+
+def build_calendar(
+    events: Iterable[CalendarEvent], method: str | None = None, name: str | None = None
+) -> str:
+    """METHOD REQUEST or CANCEL for an email attachment; no method for a subscribed feed."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    events = list(events)
+    for item in events:
+        calendar.add_component(_event(item))
+    if events:
+        # Only the years the events need, rather than the zone's whole history.
+        first_year = min(e.starts_at for e in events).year
+        last_year = max(e.ends_at for e in events).year
+        calendar.add_missing_timezones(
+            first_date=date(first_year, 1, 1), last_date=date(last_year + 2, 1, 1)
+        )
+    return calendar.to_ical().decode("utf-8")
+
+
+def _event(item: CalendarEvent) -> Event:
+    zone = ZoneInfo(item.zone)
+    event = Event()
+    event.add("uid", item.uid)
+    event.add("sequence", item.sequence)
+    event.add("dtstamp", datetime.now(tz=ZoneInfo("UTC")))
+    event.add("dtstart", item.starts_at.astimezone(zone))
+    event.add("dtend", item.ends_at.astimezone(zone))
+    event.add("summary", item.summary)
+    event.add("location", item.location)
+    if item.description:
+        event.add("description", item.description)
+    event.add("status", item.status)
+    return event
