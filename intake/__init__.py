@@ -64,9 +64,27 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import account, consent, health, providers, public, questionnaire
+    from .views import (
+        account,
+        appointments,
+        booking,
+        consent,
+        health,
+        providers,
+        public,
+        questionnaire,
+    )
 
-    for module in (public, providers, health, account, questionnaire, consent):
+    for module in (
+        public,
+        providers,
+        health,
+        account,
+        questionnaire,
+        consent,
+        booking,
+        appointments,
+    ):
         app.register_blueprint(module.bp)
 
 

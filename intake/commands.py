@@ -1,7 +1,9 @@
-"""Flask CLI: demo data and user accounts."""
+"""Flask CLI: demo data, user accounts, and the email outbox and reminders."""
+
+import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -10,6 +12,8 @@ from .extensions import db
 from .models import User
 from .permissions import Role
 from .services import demo
+from .services.outbox import DeliveryReport, deliver_due
+from .services.reminders import queue_reminders
 from .services.users import AccountError, create_user
 
 
@@ -59,6 +63,63 @@ def list_users_command() -> None:
         click.echo(f"{user.role:<11} {user.full_name:<14} {user.email}{state}")
 
 
+outbox = AppGroup("outbox", help="Send the queued emails.")
+BATCH = 50  # messages per round of `outbox work`
+
+
+def _counts(report: DeliveryReport) -> str:
+    return f"sent {report.sent}, retrying {report.retried}, failed {report.failed}"
+
+
+@outbox.command("send")
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+def outbox_send_command(limit: int) -> None:
+    """Send the emails that are due, once, and print what happened."""
+    click.echo(_counts(deliver_due(current_app.config, limit=limit)))
+
+
+@outbox.command("work")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait between rounds.",
+)
+@click.option("--once", is_flag=True, help="One round, then stop.")
+def outbox_work_command(interval: float, once: bool) -> None:
+    """Queue reminders and send due emails every INTERVAL seconds until stopped (Ctrl+C).
+
+    Several workers may run at once: each message still goes out once."""
+    config = current_app.config
+    try:
+        while True:
+            queued = queue_reminders()
+            report = deliver_due(config, limit=BATCH)
+            if once or queued or report != DeliveryReport():
+                click.echo(f"reminders queued {queued}; {_counts(report)}")
+            if once:
+                return
+            # A full batch means more may be waiting: go again without a pause.
+            if report.sent + report.retried + report.failed < BATCH:
+                time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+reminders = AppGroup("reminders", help="Appointment reminders.")
+
+
+@reminders.command("send")
+def reminders_send_command() -> None:
+    """Queue the reminders that are due, then send the outbox."""
+    queued = queue_reminders()
+    report = deliver_due(current_app.config)
+    click.echo(f"reminders queued {queued}; {_counts(report)}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users)
+    app.cli.add_command(outbox)
+    app.cli.add_command(reminders)

@@ -38,3 +38,8 @@ def long_date(value: date | datetime) -> str:
 
 def clinic_today() -> date:
     return local_datetime(datetime.now(UTC)).date()
+
+
+def iso_minute(value: datetime) -> str:
+    """2026-11-25T13:15Z: a slot in a URL, short and with no '+' to escape."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")

@@ -344,3 +344,26 @@ for _ack in ACKNOWLEDGEMENTS:
 
 class WithdrawConsentForm(FlaskForm):
     reason = TextAreaField("Reason (optional)", [Optional(), Length(max=1000)])
+
+
+# --- booking ------------------------------------------------------------------------
+
+
+class BookingRequestForm(FlaskForm):
+    location = HiddenField(validators=[required()])
+    type = HiddenField(validators=[required()])
+    start = HiddenField(validators=[required()])
+    note = TextAreaField(
+        "Anything the front desk should know? (optional)",
+        [Optional(), Length(max=1000)],
+    )
+
+
+class CancelAppointmentForm(FlaskForm):
+    reason = TextAreaField(
+        "Why are you cancelling?", [required("Please tell us why."), Length(max=500)]
+    )
+
+
+class MoveAppointmentForm(FlaskForm):
+    start = HiddenField(validators=[required()])

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from ..domain.consent import ACKNOWLEDGEMENTS
 from ..domain.geo import locate
 from ..extensions import db
-from ..models import Location, Provider, User, WorkingHours
+from ..models import AppointmentType, Location, Provider, SignedConsent, User, WorkingHours
 from ..passwords import hash_password
-from . import consents, demo_data
+from . import consents, demo_data, intakes
 
 CONSENT_V1 = Path(__file__).parent.parent / "content" / "consent_v1.md"
 
@@ -43,23 +44,60 @@ def seed_demo(password: str | None = None, make_password: Callable[[], str] = ra
         login = _upsert_user({**row, "role": "therapist"}, password or make_password())
         _upsert_provider(row, locations)
         logins.append(login)
+    for row in demo_data.APPOINTMENT_TYPES:
+        _upsert(AppointmentType, "slug", row)
     if consents.current_version() is None:
         consents.publish_version("1", CONSENT_V1.read_text(encoding="utf-8"))
+    _ready_to_book(demo_data.PATIENTS[0])
     db.session.commit()
     return logins
 
 
+def _ready_to_book(row: dict) -> None:
+    """The demo patient has answered the intake and signed the consent, so booking is one step."""
+    patient = db.session.scalars(select(User).where(User.email == row["email"])).one()
+    if intakes.current_intake(patient.id) is None:
+        answers = demo_data.patient_answers(row["first_name"], row["last_name"], row["email"])
+        intakes.save_intake(patient, answers)
+    version = consents.current_version()
+    if not db.session.scalars(
+        select(SignedConsent).where(SignedConsent.patient_id == patient.id)
+    ).first():
+        db.session.add(
+            SignedConsent(
+                patient_id=patient.id,
+                version_id=version.id,
+                text_sha256=version.text_sha256,
+                typed_name=patient.full_name,
+                acknowledged=sorted(a.key for a in ACKNOWLEDGEMENTS),
+                ip_address="127.0.0.1",
+                user_agent="seed-demo",
+            )
+        )
+
+
+def _upsert(model, key: str, row: dict):
+    record = db.session.scalars(select(model).where(getattr(model, key) == row[key])).first()
+    if record is None:
+        record = model()
+        db.session.add(record)
+    for name, value in row.items():
+        setattr(record, name, value)
+    return record
+
+
 def _upsert_location(row: dict) -> Location:
-    location = db.session.scalars(select(Location).where(Location.slug == row["slug"])).first()
-    if location is None:
-        location = Location(slug=row["slug"])
-        db.session.add(location)
     point = locate(row["zip_code"]).point
-    for key, value in row.items():
-        setattr(location, key, value)
-    location.latitude, location.longitude = point.latitude, point.longitude
-    location.timezone = "America/New_York"
-    return location
+    return _upsert(
+        Location,
+        "slug",
+        {
+            **row,
+            "latitude": point.latitude,
+            "longitude": point.longitude,
+            "timezone": "America/New_York",
+        },
+    )
 
 
 def _upsert_user(row: dict, password: str) -> DemoLogin:

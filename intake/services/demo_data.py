@@ -127,3 +127,66 @@ THERAPISTS = [
         hours=[("cary", d, b) for d in (0, 1, 2, 3) for b in (MORNING, AFTERNOON)],
     ),
 ]
+
+APPOINTMENT_TYPES = [
+    dict(
+        slug="initial-dry-needling",
+        name="Initial evaluation + dry needling",
+        duration_minutes=60,
+        buffer_after_minutes=10,
+        involves_dry_needling=True,
+    ),
+    dict(
+        slug="dry-needling-follow-up",
+        name="Dry needling follow-up",
+        duration_minutes=30,
+        buffer_after_minutes=10,
+        involves_dry_needling=True,
+    ),
+]
+
+
+def patient_answers(first_name: str, last_name: str, email: str, **overrides) -> dict:
+    """A complete intake as stored, every safety answer "no" unless overridden."""
+    from ..domain.screening import RULES
+
+    answers = {
+        "legal_first_name": first_name,
+        "legal_last_name": last_name,
+        "preferred_name": "",
+        "born_on": "1979-04-12",
+        "sex": "not_said",
+        "phone": "+19195550150",
+        "email": email,
+        "address": "10 Demo Lane",
+        "city": "Durham",
+        "state": "NC",
+        "zip_code": "27701",
+        "emergency_name": "Sam Jordan",
+        "emergency_relationship": "Partner",
+        "emergency_phone": "+19195550151",
+        "reason": "Tight, painful upper back and neck.",
+        "pain_areas": ["neck:left", "upper_back:left"],
+        "duration": "3_12_months",
+        "onset": "gradual",
+        "pain_now": 4,
+        "pain_worst": 7,
+        "pain_least": 2,
+        "pain_character": ["aching"],
+        "better": "Heat",
+        "worse": "Long days at the desk",
+        "daily_life": "Hard to concentrate at work.",
+        "goals": "Work a full day without pain.",
+        "medications": "",
+        "allergies": "",
+        "surgeries": "",
+        "prior_dry_needling": "no",
+        "prior_dry_needling_outcome": "",
+        "referral_source": "friend",
+        "referring_physician": "",
+    }
+    for rule in RULES:
+        answers[rule.key] = "no"
+        answers[f"{rule.key}_detail"] = ""
+    answers.update(overrides)
+    return answers

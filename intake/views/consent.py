@@ -17,6 +17,7 @@ from ..services.consents import (
     withdraw_consent,
 )
 from ..services.intakes import current_intake
+from .account import safe_next
 from .helpers import client_ip
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
@@ -28,7 +29,7 @@ def sign():
     intake = current_intake(current_user.id)
     if intake is None:
         flash("Please fill in your health questionnaire before the consent.", "warning")
-        return redirect(url_for("intake.edit"))
+        return redirect(url_for("intake.edit", next=safe_next(request.args.get("next"))))
     version = current_version()
     if version is None:
         abort(503, "No consent text is published yet. Please call the clinic.")
@@ -47,8 +48,10 @@ def sign():
         except InvalidSignature as error:
             flash(f"{error} Please clear the signature box and sign again.", "error")
         else:
-            flash("Thank you. Your consent is signed; here is your copy.", "success")
-            return redirect(url_for("consent.show", consent_id=signed.id))
+            flash("Thank you. Your consent is signed.", "success")
+            return redirect(
+                safe_next(request.args.get("next")) or url_for("consent.show", consent_id=signed.id)
+            )
     return render_template(
         "consent/sign.html",
         form=form,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..formatting import clock, local_datetime, long_date, phone_display, when
-from ..models import Location
+from ..formatting import clock, iso_minute, local_datetime, long_date, phone_display, when
+from ..models import Location, utcnow
 
 log = logging.getLogger(__name__)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -51,8 +51,12 @@ def register(app: Flask) -> None:
     app.add_template_filter(clock)
     app.add_template_filter(local_datetime, "local")
     app.add_template_filter(when)
+    app.add_template_filter(iso_minute)
     app.add_template_filter(long_date)
     app.add_template_filter(lambda day: WEEKDAYS[day], "weekday")
+    app.add_template_filter(lambda value: WEEKDAYS[value.weekday()], "weekday_of")
+    app.add_template_global(utcnow, "now")
+    app.add_template_global(timedelta)
     app.add_template_global(clinic_locations)
 
     @app.after_request

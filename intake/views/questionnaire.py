@@ -12,6 +12,7 @@ from ..services.intakes import (
     save_intake,
     screening_of,
 )
+from .account import safe_next
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 guard_blueprint(bp, Role.PATIENT)
@@ -25,7 +26,7 @@ def edit():
         e164 = {name: form[name].e164 for name in ("phone", "emergency_phone")}
         save_intake(current_user, answers_from_form(form.data, e164))
         flash("Thank you. Your answers are saved.", "success")
-        return redirect(url_for("intake.outcome"))
+        return redirect(url_for("intake.outcome", next=safe_next(request.args.get("next"))))
     return render_template("intake/form.html", form=form, intake=intake)
 
 
@@ -45,4 +46,9 @@ def outcome():
     intake = current_intake(current_user.id)
     if intake is None:
         return redirect(url_for("intake.edit"))
-    return render_template("intake/outcome.html", intake=intake, screening=screening_of(intake))
+    return render_template(
+        "intake/outcome.html",
+        intake=intake,
+        screening=screening_of(intake),
+        next=safe_next(request.args.get("next")),
+    )

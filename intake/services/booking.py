@@ -1,0 +1,378 @@
+"""Requesting, cancelling and moving appointments; free slots from the availability engine."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from ..database import SQLITE_BEGIN
+from ..domain.availability import Interval, SlotRules, WeeklyHours, day_bounds, free_slots
+from ..extensions import db
+from ..models import (
+    HOLDING_STATUSES,
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    AppointmentType,
+    Location,
+    Provider,
+    TimeOff,
+    User,
+    WorkingHours,
+    utcnow,
+)
+from . import notifications
+from .readiness import Step, booking_readiness, snapshot
+
+
+class BookingError(ValueError):
+    """A request we cannot take, with a sentence the patient can act on."""
+
+
+class SlotTaken(BookingError):
+    def __init__(self, message: str, next_free: list[datetime]):
+        super().__init__(message)
+        self.next_free = next_free
+
+
+class NotReady(BookingError):
+    """A step before booking is missing (intake, screening, consent)."""
+
+    def __init__(self, step: Step):
+        super().__init__(step.message)
+        self.step = step
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    provider: Provider
+    location: Location
+    type: AppointmentType
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def active_types() -> list[AppointmentType]:
+    return list(
+        db.session.scalars(
+            select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id)
+        )
+    )
+
+
+def provider_by_slug(slug: str) -> Provider | None:
+    return db.session.scalars(
+        select(Provider).where(Provider.slug == slug[:80]).options(selectinload(Provider.locations))
+    ).first()
+
+
+def resolve_choice(provider: Provider, location_id, type_id) -> SlotChoice:
+    """The provider's location and an active type, or BookingError for anything tampered."""
+    location = next((loc for loc in provider.locations if str(loc.id) == str(location_id)), None)
+    if location is None:
+        raise BookingError(f"{provider.display_name} does not see patients at that location.")
+    kind = next((t for t in active_types() if str(t.id) == str(type_id)), None)
+    if kind is None:
+        raise BookingError("Please choose one of the appointment types we offer.")
+    return SlotChoice(provider, location, kind)
+
+
+def rules_for(kind: AppointmentType) -> SlotRules:
+    config = current_app.config
+    return SlotRules(
+        duration=timedelta(minutes=kind.duration_minutes),
+        buffer_after=timedelta(minutes=kind.buffer_after_minutes),
+        grid=timedelta(minutes=config["INTAKE_SLOT_GRID_MINUTES"]),
+        notice=timedelta(hours=config["INTAKE_BOOKING_NOTICE_HOURS"]),
+        horizon=timedelta(days=config["INTAKE_BOOKING_HORIZON_DAYS"]),
+    )
+
+
+def slots_between(
+    choice: SlotChoice,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    ignore: int | None = None,
+    bookings: bool = True,
+) -> list[datetime]:
+    """Free starts for the local days first_day..last_day; three queries whatever the data.
+    `ignore` leaves one appointment out (the one being moved); `bookings=False` leaves out
+    every appointment, to tell a taken time from one that was never offered."""
+    zone = choice.location.timezone
+    span = Interval(day_bounds(first_day, zone).start, day_bounds(last_day, zone).end)
+    hours = db.session.execute(
+        select(WorkingHours.weekday, WorkingHours.starts, WorkingHours.ends).where(
+            WorkingHours.provider_id == choice.provider.id,
+            WorkingHours.location_id == choice.location.id,
+        )
+    ).all()
+    # A provider is busy wherever they are booked, at any location.
+    busy = (
+        db.session.execute(
+            select(Appointment.starts_at, Appointment.blocks_until).where(
+                Appointment.provider_id == choice.provider.id,
+                Appointment.status.in_(HOLDING_STATUSES),
+                Appointment.starts_at < span.end,
+                Appointment.blocks_until > span.start,
+                Appointment.id != (ignore or 0),
+            )
+        ).all()
+        if bookings
+        else []
+    )
+    time_off = db.session.execute(
+        select(TimeOff.starts_at, TimeOff.ends_at).where(
+            TimeOff.provider_id == choice.provider.id,
+            TimeOff.starts_at < span.end,
+            TimeOff.ends_at > span.start,
+        )
+    ).all()
+    return free_slots(
+        zone=zone,
+        first_day=first_day,
+        last_day=last_day,
+        hours=[WeeklyHours(*row) for row in hours],
+        busy=[Interval(*row) for row in busy],
+        time_off=[Interval(*row) for row in time_off],
+        rules=rules_for(choice.type),
+        now=now,
+    )
+
+
+def next_free(choice: SlotChoice, after: datetime, now: datetime, count: int = 5):
+    local_day = after.astimezone(_zone(choice)).date()
+    slots = slots_between(choice, local_day, local_day + timedelta(days=13), now)
+    return [s for s in slots if s > after][:count]
+
+
+def patient_appointments(patient_id: int) -> list[Appointment]:
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .where(Appointment.patient_id == patient_id)
+            .options(*_appointment_details())
+            .order_by(Appointment.starts_at.desc())
+        )
+    )
+
+
+def patient_appointment(patient_id: int, appointment_id: int) -> Appointment | None:
+    """The patient's own appointment; someone else's reads as missing."""
+    return db.session.scalars(
+        select(Appointment)
+        .where(Appointment.id == appointment_id, Appointment.patient_id == patient_id)
+        .options(*_appointment_details(), selectinload(Appointment.events))
+    ).first()
+
+
+def _appointment_details():
+    return (
+        selectinload(Appointment.provider).selectinload(Provider.user),
+        selectinload(Appointment.location),
+        selectinload(Appointment.type),
+        selectinload(Appointment.patient),
+    )
+
+
+def _zone(choice: SlotChoice) -> ZoneInfo:
+    return ZoneInfo(choice.location.timezone)
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _begin_write() -> None:
+    """Start a fresh transaction that holds SQLite's write lock from its first statement."""
+    db.session.rollback()
+    db.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+
+
+def request_appointment(
+    patient: User,
+    provider_slug: str,
+    location_id,
+    type_id,
+    starts_at: datetime,
+    note: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Store a request for a free slot; SlotTaken when someone was quicker."""
+    now = now or utcnow()
+    _begin_write()
+    patient = db.session.get(User, patient.id)
+    provider = provider_by_slug(provider_slug)
+    if provider is None:
+        raise BookingError("We could not find that provider.")
+    choice = resolve_choice(provider, location_id, type_id)
+    step = booking_readiness(patient, choice.type, now)
+    if step is not None:
+        db.session.rollback()
+        raise NotReady(step)
+    if (same := _own_request(patient, provider, starts_at)) is not None:
+        db.session.rollback()
+        return same  # a second tab or a double click: the request already exists
+    _check_free(choice, starts_at, now)
+    readiness = snapshot(patient, now)
+    appointment = Appointment(
+        patient_id=patient.id,
+        provider_id=provider.id,
+        location_id=choice.location.id,
+        type_id=choice.type.id,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=choice.type.duration_minutes),
+        blocks_until=starts_at
+        + timedelta(minutes=choice.type.duration_minutes + choice.type.buffer_after_minutes),
+        status=AppointmentStatus.REQUESTED,
+        patient_note=note.strip()[:1000],
+        screening_snapshot=readiness.screening,
+        needs_review=readiness.needs_review,
+        urgent=readiness.urgent,
+        intake_id=readiness.intake_id,
+        consent_id=readiness.consent_id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(appointment)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return _after_conflict(patient.id, provider_slug, location_id, type_id, starts_at, now)
+    _record(appointment, patient.id, "requested", None, AppointmentStatus.REQUESTED, now)
+    notifications.notify(appointment, "requested")
+    db.session.commit()
+    return appointment
+
+
+def _own_request(patient: User, provider: Provider, starts_at: datetime) -> Appointment | None:
+    return db.session.scalars(
+        select(Appointment).where(
+            Appointment.patient_id == patient.id,
+            Appointment.provider_id == provider.id,
+            Appointment.starts_at == starts_at,
+            Appointment.status.in_(HOLDING_STATUSES),
+        )
+    ).first()
+
+
+def _after_conflict(patient_id, provider_slug, location_id, type_id, starts_at, now):
+    """The database refused an overlap: ours from another tab, or somebody else's."""
+    provider = provider_by_slug(provider_slug)
+    if same := _own_request(db.session.get(User, patient_id), provider, starts_at):
+        return same
+    choice = resolve_choice(provider, location_id, type_id)
+    raise SlotTaken("That time was just taken by someone else.", next_free(choice, starts_at, now))
+
+
+def _check_free(choice: SlotChoice, starts_at: datetime, now: datetime, ignore=None) -> None:
+    if starts_at.tzinfo is None:
+        raise BookingError("Please choose one of the times shown.")
+    day = starts_at.astimezone(_zone(choice)).date()
+    if starts_at in slots_between(choice, day, day, now, ignore=ignore):
+        return
+    if starts_at in slots_between(choice, day, day, now, bookings=False):
+        raise SlotTaken(
+            "That time was just taken by someone else.", next_free(choice, starts_at, now)
+        )
+    raise BookingError(
+        "That time is not available to book online. Please choose one of the times shown."
+    )
+
+
+def _record(
+    appointment: Appointment,
+    actor_id: int | None,
+    action: str,
+    from_status,
+    to_status,
+    now: datetime,
+    detail: str = "",
+) -> None:
+    db.session.add(
+        AppointmentEvent(
+            appointment_id=appointment.id,
+            actor_id=actor_id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            detail=detail[:1000],
+            at=now,
+        )
+    )
+
+
+class TooLate(BookingError):
+    """Within the cut-off the clinic wants a phone call, not a click."""
+
+
+def _own_for_change(patient: User, appointment_id: int, now: datetime) -> Appointment:
+    appointment = patient_appointment(patient.id, appointment_id)
+    if appointment is None:
+        raise LookupError(appointment_id)
+    if not appointment.holds_time:
+        raise BookingError(f"This appointment is already {appointment.status.replace('_', ' ')}.")
+    cutoff = timedelta(hours=current_app.config["INTAKE_CANCEL_CUTOFF_HOURS"])
+    if appointment.starts_at - now < cutoff:
+        raise TooLate("It is too close to your appointment to change it online. Please call us.")
+    return appointment
+
+
+def cancel_by_patient(
+    patient: User, appointment_id: int, reason: str, now: datetime | None = None
+) -> Appointment:
+    """LookupError when it is not theirs; TooLate inside the cut-off."""
+    now = now or utcnow()
+    _begin_write()
+    appointment = _own_for_change(patient, appointment_id, now)
+    before = appointment.status
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.revision += 1
+    appointment.updated_at = now
+    _record(appointment, patient.id, "cancelled", before, appointment.status, now, reason.strip())
+    notifications.notify(appointment, "cancelled", reason.strip())
+    db.session.commit()
+    return appointment
+
+
+def move_by_patient(
+    patient: User, appointment_id: int, new_start: datetime, now: datetime | None = None
+) -> Appointment:
+    """To another free slot of the same provider, place and type; it needs confirming again."""
+    now = now or utcnow()
+    _begin_write()
+    appointment = _own_for_change(patient, appointment_id, now)
+    choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
+    _check_free(choice, new_start, now, ignore=appointment.id)
+    before_status, before_start = appointment.status, appointment.starts_at
+    length = appointment.ends_at - appointment.starts_at
+    hold = appointment.blocks_until - appointment.starts_at
+    appointment.starts_at, appointment.ends_at = new_start, new_start + length
+    appointment.blocks_until = new_start + hold
+    appointment.status = AppointmentStatus.REQUESTED
+    appointment.revision += 1
+    appointment.updated_at = now
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise SlotTaken(
+            "That time was just taken by someone else.", next_free(choice, new_start, now)
+        ) from None
+    _record(
+        appointment,
+        patient.id,
+        "moved",
+        before_status,
+        appointment.status,
+        now,
+        f"from {before_start.isoformat()} to {new_start.isoformat()}",
+    )
+    notifications.notify(appointment, "moved")
+    db.session.commit()
+    return appointment

@@ -1,0 +1,122 @@
+"""Booking: choose a provider, place, type and free time, then send the request."""
+
+from datetime import date, datetime, timedelta
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..domain.availability import group_by_day
+from ..formatting import clinic_today
+from ..forms import BookingRequestForm
+from ..models import utcnow
+from ..services import booking
+from ..services.directory import provider_directory
+from ..services.readiness import booking_readiness
+
+bp = Blueprint("booking", __name__, url_prefix="/book")
+WEEK = timedelta(days=7)
+
+
+def parse_start(value: str | None) -> datetime | None:
+    """An ISO instant from a slot link; anything else (or a naive time) is no choice at all."""
+    try:
+        start = datetime.fromisoformat((value or "")[:40])
+    except ValueError:
+        return None
+    return start if start.tzinfo is not None else None
+
+
+def parse_week(value: str | None, today: date) -> date:
+    try:
+        chosen = date.fromisoformat((value or "")[:10])
+    except ValueError:
+        chosen = today
+    return max(chosen, today)
+
+
+@bp.get("")
+def choose_provider():
+    return render_template("booking/providers.html", directory=provider_directory())
+
+
+@bp.get("/<slug>")
+def choose_slot(slug: str):
+    provider = booking.provider_by_slug(slug) or abort(404)
+    types = booking.active_types()
+    location_id = request.args.get("location") or (
+        str(provider.locations[0].id) if len(provider.locations) == 1 else None
+    )
+    type_id = request.args.get("type") or (str(types[0].id) if len(types) == 1 else None)
+    context = dict(
+        provider=provider,
+        types=types,
+        location_id=location_id,
+        type_id=type_id,
+        move=request.args.get("move", type=int),
+        error=None,
+        days={},
+    )
+    if location_id and type_id:
+        try:
+            choice = booking.resolve_choice(provider, location_id, type_id)
+        except booking.BookingError as error:
+            context["error"] = str(error)
+        else:
+            today = clinic_today()
+            first = parse_week(request.args.get("week"), today)
+            slots = booking.slots_between(
+                choice, first, first + WEEK - timedelta(days=1), utcnow(), ignore=context["move"]
+            )
+            context.update(
+                choice=choice,
+                first=first,
+                last=first + WEEK - timedelta(days=1),
+                previous=(first - WEEK) if first > today else None,
+                next_week=first + WEEK,
+                today=today,
+                days=group_by_day(slots, choice.location.timezone),
+            )
+    return render_template("booking/slots.html", **context)
+
+
+@bp.route("/<slug>/confirm", methods=["GET", "POST"])
+@login_required
+def confirm(slug: str):
+    provider = booking.provider_by_slug(slug) or abort(404)
+    # A slot link carries the choice in the query; the form posts it back in hidden fields.
+    form = BookingRequestForm(
+        formdata=None if request.method == "GET" else request.form, data=request.args.to_dict()
+    )
+    start = parse_start(form.start.data)
+    try:
+        choice = booking.resolve_choice(provider, form.location.data, form.type.data)
+    except booking.BookingError as error:
+        return render_template("booking/problem.html", message=str(error), provider=provider), 400
+    step = booking_readiness(current_user, choice.type, utcnow())
+    if step is not None:
+        if step.endpoint is None:
+            return render_template("booking/blocked.html", step=step), 403
+        return redirect(url_for(step.endpoint, next=request.full_path))
+    if start is None:
+        return _problem(provider, choice, "Please choose one of the times shown.")
+    if form.validate_on_submit():
+        try:
+            appointment = booking.request_appointment(
+                current_user, slug, choice.location.id, choice.type.id, start, form.note.data or ""
+            )
+        except booking.SlotTaken as taken:
+            return render_template("booking/taken.html", choice=choice, taken=taken), 409
+        except booking.NotReady as missing:
+            return redirect(
+                url_for(missing.step.endpoint or "account.home", next=request.full_path)
+            )
+        except booking.BookingError as error:
+            return _problem(provider, choice, str(error))
+        return redirect(url_for("appointments.show", appointment_id=appointment.id, requested=1))
+    return render_template("booking/confirm.html", form=form, choice=choice, start=start)
+
+
+def _problem(provider, choice, message: str):
+    return render_template(
+        "booking/problem.html", message=message, provider=provider, choice=choice
+    ), 400
