@@ -4,6 +4,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from itertools import count
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, text
@@ -238,5 +239,94 @@ def make_intake(app):
             db.session.refresh(intake)
             db.session.expunge(intake)
         return intake
+
+    return build
+
+
+@pytest.fixture
+def make_type(app):
+    from intake.models import AppointmentType
+
+    def build(**fields):
+        n = next(_serial)
+        kind = AppointmentType(
+            name=fields.pop("name", "Dry needling follow-up"),
+            slug=fields.pop("slug", f"type-{n}"),
+            duration_minutes=fields.pop("duration_minutes", 30),
+            buffer_after_minutes=fields.pop("buffer_after_minutes", 10),
+            involves_dry_needling=fields.pop("involves_dry_needling", True),
+            **fields,
+        )
+        return persist(app, kind)
+
+    return build
+
+
+@pytest.fixture
+def ready_patient(app, make_user, make_intake, consent_v1):
+    """A patient who has answered the intake and signed the current consent."""
+    from intake.models import SignedConsent
+
+    def build(**intake_overrides):
+        patient = make_user(first_name="Maria", last_name="Lopez")
+        make_intake(patient, **intake_overrides)
+        persist(
+            app,
+            SignedConsent(
+                patient_id=patient.id,
+                version_id=consent_v1.id,
+                text_sha256=consent_v1.text_sha256,
+                typed_name="Maria Lopez",
+                acknowledged=["nature"],
+                ip_address="127.0.0.1",
+                user_agent="tests",
+            ),
+        )
+        return patient
+
+    return build
+
+
+@pytest.fixture
+def clinic(make_location, make_provider, make_type, make_user):
+    """One provider working Monday to Friday 9-12 at a Durham clinic, and a 30-minute type."""
+    from datetime import time
+
+    durham = make_location("27701", name="Durham Central", timezone="America/New_York")
+    provider = make_provider(
+        "Ben Durham",
+        [durham],
+        slug="ben",
+        user=make_user(Role.THERAPIST, email="ben@example.org", first_name="Ben"),
+        hours=[(durham, day, time(9), time(12)) for day in range(5)],
+    )
+    kind = make_type(name="Dry needling follow-up", duration_minutes=30, buffer_after_minutes=10)
+    return SimpleNamespace(location=durham, provider=provider, type=kind)
+
+
+@pytest.fixture
+def make_appointment(app):
+    """An appointment written straight to the database (status and times as given)."""
+    from datetime import timedelta
+
+    from intake.models import Appointment, AppointmentStatus
+
+    def build(
+        patient, provider, location, kind, starts_at, status=AppointmentStatus.REQUESTED, **fields
+    ):
+        ends_at = starts_at + timedelta(minutes=kind.duration_minutes)
+        appointment = Appointment(
+            patient_id=patient.id,
+            provider_id=provider.id,
+            location_id=location.id,
+            type_id=kind.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            blocks_until=ends_at + timedelta(minutes=kind.buffer_after_minutes),
+            status=status,
+            screening_snapshot=fields.pop("screening_snapshot", {}),
+            **fields,
+        )
+        return persist(app, appointment)
 
     return build
