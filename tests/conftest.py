@@ -90,7 +90,8 @@ def persist(app, *objects):
     with app.app_context():
         db.session.add_all(objects)
         db.session.commit()
-        for obj in objects:
+        # Reload everything the commit expired, including related objects passed in.
+        for obj in list(db.session.identity_map.values()):
             db.session.refresh(obj)
     return objects[0] if len(objects) == 1 else objects
 
