@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_sessions(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -66,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .views import (
         account,
+        admin,
         appointments,
         booking,
         consent,
@@ -73,6 +75,8 @@ def register_blueprints(app: Flask) -> None:
         providers,
         public,
         questionnaire,
+        schedule,
+        staff,
     )
 
     for module in (
@@ -84,8 +88,17 @@ def register_blueprints(app: Flask) -> None:
         consent,
         booking,
         appointments,
+        staff,
+        schedule,
+        admin,
     ):
         app.register_blueprint(module.bp)
+
+
+def register_sessions(app: Flask) -> None:
+    from . import sessions
+
+    sessions.register(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -134,6 +134,8 @@ class Provider(db.Model):
     training_hours: Mapped[int] = mapped_column(Integer, default=0)
     bio: Mapped[str] = mapped_column(Text, default="")
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # SHA-256 of the therapist's calendar-feed token; the token itself is shown once.
+    feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     user: Mapped[User] = relationship(back_populates="provider")
     locations: Mapped[list[Location]] = relationship(
@@ -352,15 +354,21 @@ class Appointment(db.Model):
     consent_id: Mapped[int | None] = mapped_column(ForeignKey("signed_consents.id"))
     intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Therapist review of precautions: cleared or not_suitable, with who, when and why.
+    review_outcome: Mapped[str | None] = mapped_column(String(20))
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Bumped by every change: calendar SEQUENCE, and a guard against two staff acting at once.
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
-    patient: Mapped[User] = relationship()
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     provider: Mapped[Provider] = relationship()
     location: Mapped[Location] = relationship()
     type: Mapped[AppointmentType] = relationship()
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     consent: Mapped[SignedConsent | None] = relationship()
     events: Mapped[list["AppointmentEvent"]] = relationship(
         back_populates="appointment", order_by="AppointmentEvent.at"
@@ -414,6 +422,34 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(String(200), default="")
 
 
+# --- audit --------------------------------------------------------------------
+
+
+class AuditEvent(db.Model):
+    """Who looked at or changed what, and when. Append-only: the database refuses edits."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_patient_at", "patient_id", "at"),
+        Index("ix_audit_events_actor_at", "actor_id", "at"),
+        Index("ix_audit_events_action_at", "action", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40), default="")
+    object_id: Mapped[int | None]
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ip_address: Mapped[str] = mapped_column(String(45), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])
+
+
+guards.install(AuditEvent.__table__, guards.append_only_sql)
 guards.install(ConsentVersion.__table__, guards.frozen_once_published_sql)
 guards.install(SignedConsent.__table__, guards.append_only_sql)
 guards.install(ConsentWithdrawal.__table__, guards.append_only_sql)

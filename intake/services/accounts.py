@@ -23,6 +23,15 @@ def register_patient(email: str, password: str, first_name: str, last_name: str)
     return create_user(email, password, Role.PATIENT, first_name, last_name)
 
 
+def user_id_for(email: str) -> int | None:
+    """The account a failed sign-in aimed at, for the audit trail (never the typed text)."""
+    try:
+        user = find_user_by_email(normalise_email(email))
+    except InvalidEmail:
+        return None
+    return user.id if user else None
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The user when the email and password match an active account; rehashes old hashes."""
     try:

@@ -18,6 +18,8 @@ from ..domain.patients import is_minor
 from ..extensions import db
 from ..models import ConsentVersion, ConsentWithdrawal, SignedConsent, User, utcnow
 from ..permissions import STAFF_ROLES
+from . import audit
+from .access import may_see_patient
 from .intakes import current_intake
 
 
@@ -169,7 +171,8 @@ def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedC
 
 
 def consent_for_viewer(consent_id: int, viewer: User) -> SignedConsent | None:
-    """The signed consent when the viewer may see it: its patient or staff. None reads as 404."""
+    """The signed consent when the viewer may see it: its patient, or staff allowed to see that
+    patient (each staff look is audited). None reads as 404."""
     consent = db.session.scalars(
         select(SignedConsent)
         .where(SignedConsent.id == consent_id)
@@ -177,6 +180,16 @@ def consent_for_viewer(consent_id: int, viewer: User) -> SignedConsent | None:
     ).first()
     if consent is None:
         return None
-    if consent.patient_id == viewer.id or viewer.role in STAFF_ROLES:
+    if consent.patient_id == viewer.id:
+        return consent
+    if viewer.role in STAFF_ROLES and may_see_patient(viewer, consent.patient_id):
+        audit.record(
+            "viewed_consent",
+            actor_id=viewer.id,
+            object_type="signed_consent",
+            object_id=consent.id,
+            patient_id=consent.patient_id,
+            commit=True,
+        )
         return consent
     return None

@@ -5,11 +5,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import sessions
 from ..domain.accounts import InvalidEmail
 from ..extensions import limiter
 from ..forms import LoginForm, NewPasswordForm, PostForm, RegisterForm, ResetRequestForm
 from ..models import utcnow
-from ..services import accounts
+from ..permissions import STAFF_ROLES, Role
+from ..services import accounts, audit
 from ..services.consents import consents_with_state
 from ..services.intakes import current_intake, screening_of
 from ..services.users import AccountError
@@ -27,6 +29,15 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
         return None
     return target
+
+
+def home_for(user) -> str:
+    """Where each role starts its day."""
+    return {
+        Role.ADMIN: url_for("admin.index"),
+        Role.FRONT_DESK: url_for("staff.queue"),
+        Role.THERAPIST: url_for("schedule.view"),
+    }.get(user.role, url_for("account.home"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -55,8 +66,24 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")) or url_for("account.home"))
+            staff = user.role in STAFF_ROLES
+            # A lasting cookie would outlive the staff session limits, so staff never get one.
+            login_user(user, remember=form.remember.data and not staff)
+            sessions.start()
+            audit.record(
+                "login_succeeded",
+                actor_id=user.id,
+                object_type="user",
+                object_id=user.id,
+                commit=True,
+            )
+            return redirect(safe_next(request.args.get("next")) or home_for(user))
+        audit.record(
+            "login_failed",
+            actor_id=accounts.user_id_for(form.email.data),
+            object_type="user",
+            commit=True,
+        )
         form.password.errors = ["That email and password do not match an account."]
     return render_template("account/login.html", form=form)
 

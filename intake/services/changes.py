@@ -1,0 +1,120 @@
+"""Staff changes to an appointment, applied once even when two people act at the same time."""
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Appointment, AppointmentEvent, AppointmentStatus, Provider, User, utcnow
+from . import audit, notifications
+from .booking import BookingError, _begin_write
+
+
+class ChangedMeanwhile(BookingError):
+    """Someone else changed the appointment after this page was loaded."""
+
+    def __init__(self, appointment: Appointment | None):
+        super().__init__(
+            "Someone else changed this request while you were looking at it. "
+            "Here it is as it stands now; nothing you did was applied."
+        )
+        self.appointment = appointment
+
+
+def load(appointment_id: int) -> Appointment | None:
+    return db.session.scalars(
+        db.select(Appointment)
+        .where(Appointment.id == appointment_id)
+        .options(
+            selectinload(Appointment.patient),
+            selectinload(Appointment.location),
+            selectinload(Appointment.type),
+            selectinload(Appointment.provider).selectinload(Provider.user),
+        )
+    ).first()
+
+
+def claim(
+    appointment_id: int,
+    seen_revision: int,
+    allowed_from: tuple[str, ...],
+    changes: dict,
+    now: datetime,
+) -> Appointment:
+    """Apply `changes` only if nobody changed the row since `seen_revision` and its status
+    is one of `allowed_from`; bumps the revision. Starts its own write transaction."""
+    _begin_write()
+    result = db.session.execute(
+        update(Appointment)
+        .where(
+            Appointment.id == appointment_id,
+            Appointment.revision == seen_revision,
+            Appointment.status.in_(allowed_from),
+        )
+        .values(**changes, revision=Appointment.revision + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ChangedMeanwhile(load(appointment_id))
+    appointment = load(appointment_id)
+    db.session.refresh(appointment)
+    return appointment
+
+
+def change_status(
+    appointment_id: int,
+    seen_revision: int,
+    to_status: AppointmentStatus,
+    actor: User,
+    *,
+    allowed_from: tuple[str, ...],
+    action: str,
+    detail: str = "",
+    notify: str | None = None,
+    extra: dict | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """One staff action: the change, its history line, the patient's email and the audit
+    row, committed together."""
+    now = now or utcnow()
+    before = db.session.get(Appointment, appointment_id)
+    from_status = before.status if before else None
+    appointment = claim(
+        appointment_id, seen_revision, allowed_from, {"status": to_status, **(extra or {})}, now
+    )
+    history(appointment, actor, action, from_status, to_status, now, detail)
+    if notify:
+        notifications.notify(appointment, notify, detail)
+    audit.record(
+        "status_changed",
+        actor_id=actor.id,
+        object_type="appointment",
+        object_id=appointment.id,
+        patient_id=appointment.patient_id,
+    )
+    db.session.commit()
+    return appointment
+
+
+def history(
+    appointment: Appointment,
+    actor: User | None,
+    action: str,
+    from_status,
+    to_status,
+    now: datetime,
+    detail: str = "",
+) -> None:
+    db.session.add(
+        AppointmentEvent(
+            appointment_id=appointment.id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            detail=detail[:1000],
+            at=now,
+        )
+    )
