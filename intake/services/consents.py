@@ -170,7 +170,9 @@ def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedC
     return None
 
 
-def consent_for_viewer(consent_id: int, viewer: User) -> SignedConsent | None:
+def consent_for_viewer(
+    consent_id: int, viewer: User, record_view: bool = True
+) -> SignedConsent | None:
     """The signed consent when the viewer may see it: its patient, or staff allowed to see that
     patient (each staff look is audited). None reads as 404."""
     consent = db.session.scalars(
@@ -183,13 +185,14 @@ def consent_for_viewer(consent_id: int, viewer: User) -> SignedConsent | None:
     if consent.patient_id == viewer.id:
         return consent
     if viewer.role in STAFF_ROLES and may_see_patient(viewer, consent.patient_id):
-        audit.record(
-            "viewed_consent",
-            actor_id=viewer.id,
-            object_type="signed_consent",
-            object_id=consent.id,
-            patient_id=consent.patient_id,
-            commit=True,
-        )
+        if record_view:  # the page view is the look; its signature image is part of it
+            audit.record(
+                "viewed_consent",
+                actor_id=viewer.id,
+                object_type="signed_consent",
+                object_id=consent.id,
+                patient_id=consent.patient_id,
+                commit=True,
+            )
         return consent
     return None

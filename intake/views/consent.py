@@ -86,7 +86,7 @@ def show(consent_id: int):
 @bp.get("/<int:consent_id>/signature.png")
 @login_required
 def signature(consent_id: int):
-    consent = consent_for_viewer(consent_id, current_user) or abort(404)
+    consent = consent_for_viewer(consent_id, current_user, record_view=False) or abort(404)
     if not consent.signature_png:
         abort(404)
     return Response(consent.signature_png, mimetype="image/png")
