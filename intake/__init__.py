@@ -71,10 +71,12 @@ def register_blueprints(app: Flask) -> None:
         appointments,
         booking,
         consent,
+        feed,
         health,
         providers,
         public,
         questionnaire,
+        records,
         schedule,
         staff,
     )
@@ -89,7 +91,9 @@ def register_blueprints(app: Flask) -> None:
         booking,
         appointments,
         staff,
+        records,
         schedule,
+        feed,
         admin,
     ):
         app.register_blueprint(module.bp)
