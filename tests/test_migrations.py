@@ -88,3 +88,55 @@ def test_migrated_database_refuses_to_edit_a_signed_consent(migrated_app):
         db.session.execute(text("UPDATE consent_versions SET body_markdown = 'X'"))
         db.session.commit()
     db.session.rollback()
+
+
+def test_migrated_database_refuses_overlapping_appointments(migrated_app):
+    """The no-overlap guard survives every migration, including SQLite's table rebuilds."""
+    from datetime import timedelta
+
+    from sqlalchemy.exc import IntegrityError
+
+    from intake.models import Appointment, AppointmentType, Location, Provider, User
+
+    user = User(
+        email="t@example.com", password_hash="x", first_name="T", last_name="P", role="therapist"
+    )
+    location = Location(
+        name="L",
+        slug="l",
+        address="1 St",
+        city="Durham",
+        state="NC",
+        zip_code="27701",
+        phone="+19195550100",
+        latitude=36.0,
+        longitude=-78.9,
+    )
+    kind = AppointmentType(name="T", slug="t", duration_minutes=30)
+    provider = Provider(
+        user=user, slug="p", display_name="P", credentials="PT", locations=[location]
+    )
+    db.session.add_all([user, location, kind, provider])
+    db.session.flush()
+    start = datetime(2030, 1, 7, 15, tzinfo=UTC)
+
+    def appointment(offset_minutes):
+        begins = start + timedelta(minutes=offset_minutes)
+        return Appointment(
+            patient_id=user.id,
+            provider_id=provider.id,
+            location_id=location.id,
+            type_id=kind.id,
+            starts_at=begins,
+            ends_at=begins + timedelta(minutes=30),
+            blocks_until=begins + timedelta(minutes=40),
+            status="requested",
+            screening_snapshot={},
+        )
+
+    db.session.add(appointment(0))
+    db.session.commit()
+    db.session.add(appointment(35))  # inside the first one's buffer
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()

@@ -1,0 +1,96 @@
+"""Staff sign-ins: audited, and ended after 15 idle minutes or 12 hours, saying why."""
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import AuditEvent
+from intake.permissions import Role
+from intake.sessions import SEEN_AT, SIGNED_IN_AT
+from tests.conftest import PASSWORD
+
+
+def shift_session(client, **seconds_ago):
+    with client.session_transaction() as session:
+        for key, ago in seconds_ago.items():
+            session[key] = time.time() - ago
+
+
+@pytest.fixture
+def front_desk(make_user, login_as):
+    user = make_user(Role.FRONT_DESK, email="desk@example.org")
+    login_as(user)
+    return user
+
+
+def test_an_active_staff_session_carries_on(client, front_desk):
+    shift_session(client, seen_at=14 * 60)
+    response = client.get("/account/appointments")  # any signed-in page refreshes the clock
+    assert response.status_code == 403  # still signed in (staff have no patient pages)
+
+
+def test_fifteen_idle_minutes_end_a_staff_session_and_say_why(client, front_desk):
+    shift_session(client, seen_at=16 * 60)
+    response = client.get("/providers")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/login")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "signed out after 15 minutes without activity" in page
+    assert client.get("/consent/1").status_code == 302  # really signed out
+
+
+def test_twelve_hours_is_the_longest_staff_session(client, front_desk):
+    shift_session(client, signed_in_at=12 * 3600 + 60, seen_at=60)
+    response = client.get("/providers")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "staff sessions end after 12 hours" in page
+
+
+def test_the_idle_limit_is_configurable(app, client, front_desk):
+    app.config["INTAKE_STAFF_IDLE_MINUTES"] = 5
+    shift_session(client, seen_at=6 * 60)
+    assert client.get("/providers").status_code == 302
+
+
+def test_patients_are_not_timed_out_like_staff(client, make_user, login_as):
+    login_as(make_user())
+    shift_session(client, seen_at=3 * 3600)
+    assert client.get("/account").status_code == 200
+
+
+def test_staff_never_get_a_remember_me_cookie(client, make_user):
+    user = make_user(Role.FRONT_DESK)
+    response = client.post(
+        "/account/login", data={"email": user.email, "password": PASSWORD, "remember": "y"}
+    )
+    assert "remember_token=" not in response.headers.get("Set-Cookie", "")
+    with client.session_transaction() as session:
+        assert session[SIGNED_IN_AT] == session[SEEN_AT]
+
+
+def test_sign_ins_and_failures_are_audited_without_the_typed_text(app, client, make_user):
+    user = make_user(Role.FRONT_DESK, email="desk@example.org")
+    client.post("/account/login", data={"email": "desk@example.org", "password": "wrong one!!"})
+    client.post("/account/login", data={"email": "ghost@example.org", "password": "wrong one!!"})
+    client.post("/account/login", data={"email": "desk@example.org", "password": PASSWORD})
+    with app.app_context():
+        rows = db.session.execute(
+            select(AuditEvent.action, AuditEvent.actor_id).order_by(AuditEvent.id)
+        ).all()
+    assert rows == [("login_failed", user.id), ("login_failed", None), ("login_succeeded", user.id)]
+
+
+def test_each_role_lands_on_its_own_start_page(client, make_user):
+    landing = {
+        Role.FRONT_DESK: "/staff/requests",
+        Role.THERAPIST: "/schedule",
+        Role.ADMIN: "/admin",
+        Role.PATIENT: "/account",
+    }
+    for role, path in landing.items():
+        user = make_user(role)
+        response = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
+        assert response.headers["Location"] == path, role
+        client.post("/account/logout")
