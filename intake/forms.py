@@ -1,7 +1,5 @@
 """Every FlaskForm, grouped by area. Forms check shape; the domain decides."""
 
-from datetime import date
-
 import phonenumbers
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -34,6 +32,7 @@ from .domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
 from .domain.screening import RULES
+from .formatting import clinic_today
 
 SHORT, MEDIUM, LONG = 100, 500, 2000
 
@@ -276,7 +275,7 @@ class IntakeForm(FlaskForm):
     screening_keys = tuple(rule.key for rule in RULES)
 
     def validate_born_on(self, field):
-        today = date.today()
+        today = clinic_today()
         if field.data >= today:
             raise ValidationError("Your date of birth must be in the past.")
         if age_on(field.data, today) >= OLDEST_PLAUSIBLE_AGE:

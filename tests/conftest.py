@@ -97,6 +97,22 @@ def persist(app, *objects):
 
 
 @pytest.fixture
+def make_app(database_url):
+    """Another app on the test database with some settings changed; its pool closed after."""
+    made = []
+
+    def build(**overrides):
+        extra = create_app(settings_for(database_url, **overrides))
+        made.append(extra)
+        return extra
+
+    yield build
+    for extra in made:
+        with extra.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

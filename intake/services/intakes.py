@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..domain.screening import ScreeningResult, screen
 from ..extensions import db
@@ -45,15 +46,27 @@ def form_data_from_answers(answers: dict) -> dict:
 
 
 def save_intake(patient: User, answers: dict, now: datetime | None = None) -> Intake:
-    """A new current version; the previous one is kept, marked superseded."""
+    """A new current version; the previous one is kept, marked superseded. Two saves at once
+    (a double click) both land, one after the other, instead of failing."""
     now = now or utcnow()
-    previous = current_intake(patient.id)
+    for attempt in (1, 2):
+        try:
+            return _add_version(patient.id, answers, now)
+        except IntegrityError:
+            db.session.rollback()  # the other save took the version: build on top of it
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _add_version(patient_id: int, answers: dict, now: datetime) -> Intake:
+    previous = current_intake(patient_id)
     if previous is not None:
         previous.superseded_at = now
         db.session.flush()  # free the "one current intake" slot before taking it
     result = screen(answers)
     intake = Intake(
-        patient_id=patient.id,
+        patient_id=patient_id,
         version=(previous.version + 1) if previous else 1,
         legal_first_name=answers["legal_first_name"].strip(),
         legal_last_name=answers["legal_last_name"].strip(),

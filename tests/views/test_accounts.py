@@ -196,12 +196,10 @@ def test_reset_page_still_answers_when_mail_is_down(app, client, make_user):
     assert "If an account uses that address" in page.get_data(as_text=True)
 
 
-def test_login_is_rate_limited(database_url, make_user):
-    from intake import create_app
+def test_login_is_rate_limited(make_app, make_user):
     from intake.extensions import limiter
-    from tests.conftest import settings_for
 
-    client = create_app(settings_for(database_url, RATELIMIT_ENABLED=True)).test_client()
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
     limiter.reset()
     user = make_user()
     codes = [

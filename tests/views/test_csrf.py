@@ -2,9 +2,6 @@
 
 import pytest
 
-from intake import create_app
-from tests.conftest import settings_for
-
 
 def post_urls(app) -> list[str]:
     """Every POST route, with 1 for each URL argument (an int or a string both accept it)."""
@@ -17,8 +14,8 @@ def post_urls(app) -> list[str]:
 
 
 @pytest.fixture
-def protected_app(database_url):
-    return create_app(settings_for(database_url, WTF_CSRF_ENABLED=True))
+def protected_app(make_app):
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 def test_there_are_post_routes_to_protect(protected_app):

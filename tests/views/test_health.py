@@ -3,6 +3,7 @@
 from sqlalchemy.engine import make_url
 
 from intake import create_app
+from intake.extensions import db
 from tests.conftest import is_postgres, settings_for
 
 
@@ -21,5 +22,7 @@ def test_health_is_ok_when_the_database_answers(client):
 def test_health_is_503_when_the_database_is_unreachable(template_url, tmp_path):
     app = create_app(settings_for(unreachable(template_url, tmp_path)))
     response = app.test_client().get("/healthz")
+    with app.app_context():
+        db.engine.dispose()
     assert response.status_code == 503
     assert response.get_json() == {"status": "error"}
