@@ -204,6 +204,7 @@ def request_appointment(
 ) -> Appointment:
     """Store a request for a free slot; SlotTaken when someone was quicker."""
     now = now or utcnow()
+    _require_zone(starts_at)
     _begin_write()
     patient = db.session.get(User, patient.id)
     provider = provider_by_slug(provider_slug)
@@ -270,9 +271,13 @@ def _after_conflict(patient_id, provider_slug, location_id, type_id, starts_at, 
     raise SlotTaken("That time was just taken by someone else.", next_free(choice, starts_at, now))
 
 
-def _check_free(choice: SlotChoice, starts_at: datetime, now: datetime, ignore=None) -> None:
+def _require_zone(starts_at: datetime) -> None:
     if starts_at.tzinfo is None:
         raise BookingError("Please choose one of the times shown.")
+
+
+def _check_free(choice: SlotChoice, starts_at: datetime, now: datetime, ignore=None) -> None:
+    _require_zone(starts_at)
     day = starts_at.astimezone(_zone(choice)).date()
     if starts_at in slots_between(choice, day, day, now, ignore=ignore):
         return
@@ -345,6 +350,7 @@ def move_by_patient(
 ) -> Appointment:
     """To another free slot of the same provider, place and type; it needs confirming again."""
     now = now or utcnow()
+    _require_zone(new_start)
     _begin_write()
     appointment = _own_for_change(patient, appointment_id, now)
     choice = SlotChoice(appointment.provider, appointment.location, appointment.type)

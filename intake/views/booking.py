@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..domain.availability import group_by_day
@@ -26,12 +26,22 @@ def parse_start(value: str | None) -> datetime | None:
     return start if start.tzinfo is not None else None
 
 
-def parse_week(value: str | None, today: date) -> date:
+def parse_week(value: str | None, today: date, horizon_days: int) -> date:
+    """The week asked for, kept between today and the booking horizon."""
     try:
         chosen = date.fromisoformat((value or "")[:10])
     except ValueError:
         chosen = today
-    return max(chosen, today)
+    return min(max(chosen, today), today + timedelta(days=horizon_days))
+
+
+def _movable(appointment_id: int | None) -> int | None:
+    """Only the patient's own appointment, still holding its time, may be moved (and so have
+    its own time shown as free)."""
+    if appointment_id is None or not current_user.is_authenticated:
+        return None
+    appointment = booking.patient_appointment(current_user.id, appointment_id)
+    return appointment_id if appointment is not None and appointment.holds_time else None
 
 
 @bp.get("")
@@ -52,7 +62,7 @@ def choose_slot(slug: str):
         types=types,
         location_id=location_id,
         type_id=type_id,
-        move=request.args.get("move", type=int),
+        move=_movable(request.args.get("move", type=int)),
         error=None,
         days={},
     )
@@ -63,7 +73,9 @@ def choose_slot(slug: str):
             context["error"] = str(error)
         else:
             today = clinic_today()
-            first = parse_week(request.args.get("week"), today)
+            first = parse_week(
+                request.args.get("week"), today, current_app.config["INTAKE_BOOKING_HORIZON_DAYS"]
+            )
             slots = booking.slots_between(
                 choice, first, first + WEEK - timedelta(days=1), utcnow(), ignore=context["move"]
             )

@@ -1,0 +1,458 @@
+"""A patient picks a free time, gets through intake and consent, sends the request, cancels."""
+
+import html
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.extensions import db
+from intake.models import Appointment, AppointmentEvent, AppointmentStatus, OutboxMessage, utcnow
+from intake.permissions import Role
+from tests.conftest import PASSWORD
+from tests.support.answers import form_answers
+from tests.views.test_consent import signing
+
+DURHAM = ZoneInfo("America/New_York")
+CLINIC_PHONE = "(919) 555-0100"
+
+
+def future_weekday(hour: int = 10, days_ahead: int = 2) -> datetime:
+    """hour:00 in Durham on the first weekday at least `days_ahead` days from today, in UTC."""
+    day = datetime.now(DURHAM).date() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime.combine(day, time(hour), tzinfo=DURHAM).astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def confirm_url(clinic, start: datetime) -> str:
+    return (
+        f"/book/{clinic.provider.slug}/confirm"
+        f"?location={clinic.location.id}&type={clinic.type.id}&start={iso(start)}"
+    )
+
+
+def request_form(clinic, start, **overrides) -> dict:
+    return {
+        "location": str(clinic.location.id),
+        "type": str(clinic.type.id),
+        "start": iso(start) if isinstance(start, datetime) else start,
+        "note": "",
+        **overrides,
+    }
+
+
+def next_of(location: str) -> str:
+    return parse_qs(urlsplit(location).query)["next"][0]
+
+
+def written(app) -> tuple[int, int, int]:
+    """How many appointments, events and emails the database holds."""
+    with app.app_context():
+        return tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Appointment, AppointmentEvent, OutboxMessage)
+        )
+
+
+def appointments(app) -> list[Appointment]:
+    with app.app_context():
+        found = list(db.session.scalars(select(Appointment).order_by(Appointment.id)))
+        db.session.expunge_all()
+    return found
+
+
+def day_headings(page: str) -> list[tuple[date, str]]:
+    """(date, heading text) for each day of free times on the page, in page order."""
+    return [
+        (date.fromisoformat(day), text)
+        for day, text in re.findall(r'<h3 id="day-(\d{4}-\d\d-\d\d)">([^<]*)</h3>', page)
+    ]
+
+
+def day_section(page: str, day: date) -> str:
+    match = re.search(
+        rf'<section class="day" aria-labelledby="day-{day.isoformat()}">(.*?)</section>',
+        page,
+        re.DOTALL,
+    )
+    assert match, f"no free times shown for {day}"
+    return match.group(1)
+
+
+def confirm_links(page: str) -> list[str]:
+    return [
+        html.unescape(href) for href in re.findall(r'href="(/book/[^"]*/confirm\?[^"]*)"', page)
+    ]
+
+
+def start_of(link: str) -> datetime:
+    return datetime.fromisoformat(parse_qs(urlsplit(link).query)["start"][0])
+
+
+@pytest.fixture
+def slot() -> datetime:
+    return future_weekday()
+
+
+@pytest.fixture
+def maria(ready_patient, login_as):
+    patient = ready_patient()
+    login_as(patient)
+    return patient
+
+
+# --- anyone can look at the free times -------------------------------------------------------
+
+
+def test_anyone_can_see_the_providers_to_book_with(client, clinic):
+    page = client.get("/book").get_data(as_text=True)
+    assert "Ben Durham" in page
+    assert 'href="/book/ben"' in page
+
+
+def test_free_times_are_grouped_under_weekday_headings(client, clinic, slot):
+    response = client.get("/book/ben")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+
+    headings = day_headings(page)
+    days = [day for day, _ in headings]
+    assert days == sorted(days)
+    assert all(day.weekday() < 5 for day in days)  # Ben works Monday to Friday
+    for day, text in headings:
+        assert text == f"{day:%A} {day:%B} {day.day}, {day.year}"
+
+    local_day = slot.astimezone(DURHAM).date()
+    assert local_day in days
+    section = day_section(page, local_day)
+    shown = re.findall(r"\b\d{1,2}:\d\d [AP]M\b", section)
+    assert shown[0] == "9:00 AM"
+    assert "10:00 AM" in shown
+    assert shown[-1] == "11:30 AM"
+    assert confirm_url(clinic, slot) in confirm_links(section)
+
+
+def test_an_unknown_provider_is_not_found(client, clinic):
+    assert client.get("/book/nobody").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("location=987654&type={type}", "Ben Durham does not see patients at that location."),
+        ("location=abc&type={type}", "Ben Durham does not see patients at that location."),
+        ("location={location}&type=987654", "Please choose one of the appointment types we offer."),
+        ("location={location}&type=%27%20OR%201=1", "Please choose one of the appointment types"),
+    ],
+    ids=["unknown-location", "garbage-location", "unknown-type", "injected-type"],
+)
+def test_a_tampered_choice_shows_a_clear_message(client, clinic, query, message):
+    url = "/book/ben?" + query.format(location=clinic.location.id, type=clinic.type.id)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    assert day_headings(response.get_data(as_text=True)) == []
+
+
+def test_another_providers_location_is_refused_on_the_times_page(client, clinic, make_location):
+    raleigh = make_location("27601", name="Raleigh")
+    response = client.get(f"/book/ben?location={raleigh.id}&type={clinic.type.id}")
+    assert response.status_code == 200
+    assert "does not see patients at that location" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("week", ["garbage", "2001-01-01", "9999-99-99"])
+def test_a_tampered_or_past_week_shows_this_week(client, clinic, slot, week):
+    response = client.get(f"/book/ben?week={week}")
+    assert response.status_code == 200
+    assert slot.astimezone(DURHAM).date() in [d for d, _ in day_headings(response.text)]
+
+
+@pytest.mark.parametrize("week", ["9999-12-25", "9999-12-31"])
+def test_a_week_at_the_end_of_the_calendar_is_a_page_not_a_crash(client, clinic, week):
+    response = client.get(f"/book/ben?week={week}")
+    assert response.status_code == 200
+    assert "Book with Ben Durham" in response.text
+
+
+def test_only_the_owner_can_see_an_appointments_own_time_as_free_to_move_to(
+    client, clinic, ready_patient, login_as, make_appointment, slot
+):
+    owner = ready_patient()
+    appointment = make_appointment(owner, clinic.provider, clinic.location, clinic.type, slot)
+    times = f"/book/ben?location={clinic.location.id}&type={clinic.type.id}"
+    assert iso(slot) not in client.get(times).text
+
+    # A stranger guessing ids must not learn when someone else's appointment is.
+    assert iso(slot) not in client.get(f"{times}&move={appointment.id}").text
+    login_as(ready_patient())
+    assert iso(slot) not in client.get(f"{times}&move={appointment.id}").text
+
+    client.post("/account/logout")
+    login_as(owner)
+    moving = client.get(f"{times}&move={appointment.id}").text
+    assert f'<input type="hidden" name="start" value="{iso(slot)}">' in moving
+    assert f'action="/account/appointments/{appointment.id}/move"' in moving
+
+
+# --- on the way to the confirm page ----------------------------------------------------------
+
+
+def test_choosing_a_time_signed_out_asks_to_sign_in_then_comes_back_to_it(
+    client, clinic, ready_patient, slot
+):
+    patient = ready_patient()
+    wanted = confirm_url(clinic, slot)
+
+    to_login = client.get(wanted)
+    assert to_login.status_code == 302
+    assert urlsplit(to_login.headers["Location"]).path == "/account/login"
+    assert next_of(to_login.headers["Location"]) == wanted
+
+    signed_in = client.post(
+        to_login.headers["Location"], data={"email": patient.email, "password": PASSWORD}
+    )
+    assert signed_in.status_code == 302
+    assert signed_in.headers["Location"] == wanted
+
+    page = client.get(wanted)
+    assert page.status_code == 200
+    assert "Send your request" in page.text
+    assert f'value="{iso(slot)}"' in page.text
+
+
+def test_a_patient_without_intake_or_consent_is_led_through_both_and_back(
+    app, client, clinic, make_user, login_as, consent_v1, slot
+):
+    login_as(make_user(first_name="Maria", last_name="Lopez"))
+    wanted = confirm_url(clinic, slot)
+
+    to_intake = client.get(wanted)
+    assert to_intake.status_code == 302
+    assert urlsplit(to_intake.headers["Location"]).path == "/intake"
+    assert next_of(to_intake.headers["Location"]) == wanted
+
+    saved = client.post(to_intake.headers["Location"], data=form_answers())
+    assert saved.status_code == 302
+    assert urlsplit(saved.headers["Location"]).path == "/intake/outcome"
+    outcome = client.get(saved.headers["Location"]).text
+    consent_links = [
+        html.unescape(href) for href in re.findall(r'href="(/consent\?[^"]*)"', outcome)
+    ]
+    assert [next_of(link) for link in consent_links] == [wanted]
+
+    to_consent = client.get(wanted)
+    assert to_consent.status_code == 302
+    assert urlsplit(to_consent.headers["Location"]).path == "/consent"
+    assert next_of(to_consent.headers["Location"]) == wanted
+
+    signed = client.post(to_consent.headers["Location"], data=signing(consent_v1))
+    assert signed.status_code == 302
+    assert signed.headers["Location"] == wanted
+    assert "Send your request" in client.get(wanted).text
+    assert written(app) == (0, 0, 0)
+
+
+def test_a_patient_afraid_of_needles_is_asked_to_call(
+    app, client, clinic, ready_patient, login_as, slot
+):
+    login_as(ready_patient(needle_phobia="yes"))
+    for response in (
+        client.get(confirm_url(clinic, slot)),
+        client.post("/book/ben/confirm", data=request_form(clinic, slot)),
+    ):
+        assert response.status_code == 403
+        assert "Please call us before booking dry needling" in response.text
+        assert CLINIC_PHONE in response.text
+        assert 'href="tel:+19195550100"' in response.text
+    assert written(app) == (0, 0, 0)
+
+
+# --- sending the request ---------------------------------------------------------------------
+
+
+def test_a_ready_patient_sends_the_request_and_sees_it(app, client, clinic, maria, slot):
+    response = client.post(
+        "/book/ben/confirm", data=request_form(clinic, slot, note="Mornings suit me.")
+    )
+
+    (stored,) = appointments(app)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/account/appointments/{stored.id}?requested=1"
+    assert (stored.patient_id, stored.starts_at) == (maria.id, slot)
+    assert stored.status == AppointmentStatus.REQUESTED
+    assert stored.patient_note == "Mornings suit me."
+    assert written(app) == (1, 1, 3)
+
+    shown = client.get(response.headers["Location"]).text
+    assert "Request sent" in shown
+    assert "Mornings suit me." in shown
+    assert "Requested: waiting for confirmation" in shown
+
+    listed = client.get("/account/appointments").text
+    assert f'href="/account/appointments/{stored.id}"' in listed
+    assert "Nothing booked yet." not in listed
+
+
+def test_the_page_without_the_requested_flag_does_not_claim_it_was_just_sent(
+    app, client, clinic, maria, slot
+):
+    client.post("/book/ben/confirm", data=request_form(clinic, slot))
+    (stored,) = appointments(app)
+    page = client.get(f"/account/appointments/{stored.id}").text
+    assert "Request sent" not in page
+    assert "Your appointment" in page
+
+
+def test_another_patients_appointment_is_not_found(
+    app, client, clinic, maria, ready_patient, login_as, slot
+):
+    client.post("/book/ben/confirm", data=request_form(clinic, slot))
+    (stored,) = appointments(app)
+    client.post("/account/logout")
+    login_as(ready_patient())
+    assert client.get(f"/account/appointments/{stored.id}").status_code == 404
+    assert (
+        client.post(
+            f"/account/appointments/{stored.id}/cancel", data={"reason": "Not mine"}
+        ).status_code
+        == 404
+    )
+    assert f"/account/appointments/{stored.id}" not in client.get("/account/appointments").text
+    assert appointments(app)[0].status == AppointmentStatus.REQUESTED
+
+
+def test_staff_have_no_patient_appointment_pages(client, make_user, login_as):
+    login_as(make_user(Role.FRONT_DESK))
+    assert client.get("/account/appointments").status_code == 403
+
+
+def test_a_time_taken_a_moment_before_offers_the_next_free_ones(
+    app, client, clinic, maria, make_user, make_appointment, slot
+):
+    other = make_user(first_name="Sam")
+    make_appointment(other, clinic.provider, clinic.location, clinic.type, slot)
+    before = written(app)
+
+    response = client.post("/book/ben/confirm", data=request_form(clinic, slot))
+
+    assert response.status_code == 409
+    assert "That time was just taken" in response.text
+    offered = [start_of(link) for link in confirm_links(response.text)]
+    assert offered, "the page should link to other free times"
+    assert all(start > slot for start in offered)
+    assert all(start >= slot + timedelta(minutes=40) for start in offered)  # past its buffer
+    assert written(app) == before
+
+
+@pytest.mark.parametrize(
+    ("start", "message"),
+    [
+        ("garbage", "Please choose one of the times shown."),
+        ("2026-13-45T99:00Z", "Please choose one of the times shown."),
+        ("", "Please choose one of the times shown."),
+        ("past", "That time is not available to book online."),
+        ("saturday", "That time is not available to book online."),
+    ],
+    ids=["garbage", "impossible-date", "missing", "past", "saturday"],
+)
+def test_a_bad_time_is_refused_with_a_message_and_nothing_is_stored(
+    app, client, clinic, maria, start, message
+):
+    if start == "past":
+        start = future_weekday(days_ahead=-7)
+    elif start == "saturday":
+        start = future_weekday(days_ahead=2)
+        start += timedelta(days=5 - start.astimezone(DURHAM).weekday())
+    response = client.post("/book/ben/confirm", data=request_form(clinic, start))
+    assert response.status_code == 400
+    assert message in response.text
+    assert written(app) == (0, 0, 0)
+
+
+def test_another_providers_location_is_refused_on_confirm(
+    app, client, clinic, maria, make_location, make_provider, slot
+):
+    raleigh = make_location("27601", name="Raleigh")
+    make_provider("Anna Raleigh", [raleigh], slug="anna")
+    response = client.post(
+        "/book/ben/confirm", data=request_form(clinic, slot, location=str(raleigh.id))
+    )
+    assert response.status_code == 400
+    assert "Ben Durham does not see patients at that location." in response.text
+    assert written(app) == (0, 0, 0)
+
+
+# --- cancelling ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def booked(app, client, clinic, maria, slot) -> Appointment:
+    client.post("/book/ben/confirm", data=request_form(clinic, slot))
+    (stored,) = appointments(app)
+    return stored
+
+
+def test_a_patient_cancels_from_the_page_with_a_reason(app, client, booked, maria):
+    page = client.get(f"/account/appointments/{booked.id}").text
+    assert f'action="/account/appointments/{booked.id}/cancel"' in page
+
+    response = client.post(
+        f"/account/appointments/{booked.id}/cancel", data={"reason": "My calf is better."}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/account/appointments/{booked.id}"
+
+    shown = client.get(response.headers["Location"]).text
+    assert "Your appointment is cancelled." in shown
+    assert f'action="/account/appointments/{booked.id}/cancel"' not in shown
+    (stored,) = appointments(app)
+    assert stored.status == AppointmentStatus.CANCELLED
+    with app.app_context():
+        event = db.session.scalars(
+            select(AppointmentEvent).order_by(AppointmentEvent.id.desc())
+        ).first()
+        assert (event.action, event.detail) == ("cancelled", "My calf is better.")
+        cancels = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.ics_method == "CANCEL")
+        ).all()
+        assert sorted(m.recipient for m in cancels) == sorted(
+            [maria.email, "ben@example.org", app.config["INTAKE_FRONT_DESK_EMAIL"]]
+        )
+
+
+@pytest.mark.parametrize("reason", ["", "   "], ids=["empty", "blank"])
+def test_cancelling_without_a_reason_asks_for_one(app, client, booked, reason):
+    before = written(app)
+    response = client.post(f"/account/appointments/{booked.id}/cancel", data={"reason": reason})
+    assert response.status_code == 400
+    assert "Please tell us why." in response.text
+    assert appointments(app)[0].status == AppointmentStatus.REQUESTED
+    assert written(app) == before
+
+
+def test_inside_the_cut_off_the_page_gives_the_phone_instead_of_the_form(
+    app, client, clinic, maria, make_appointment
+):
+    soon = (utcnow() + timedelta(hours=3)).replace(second=0, microsecond=0)
+    appointment = make_appointment(maria, clinic.provider, clinic.location, clinic.type, soon)
+
+    page = client.get(f"/account/appointments/{appointment.id}").text
+    assert "please call us at" in page
+    assert CLINIC_PHONE in page
+    assert f'action="/account/appointments/{appointment.id}/cancel"' not in page
+
+    response = client.post(
+        f"/account/appointments/{appointment.id}/cancel", data={"reason": "Too busy"}
+    )
+    assert response.status_code == 302
+    assert "too close to your appointment" in client.get(response.headers["Location"]).text
+    assert appointments(app)[0].status == AppointmentStatus.REQUESTED
