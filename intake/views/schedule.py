@@ -1,13 +1,244 @@
 """Therapists: day and week schedule, reviews, working hours, time off, calendar feed."""
 
-from flask import Blueprint
+from functools import wraps
+from zoneinfo import ZoneInfo
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..forms import PostForm, options
+from ..forms_schedule import HoursForm, OutcomeForm, ReviewForm, TimeOffForm
+from ..models import utcnow
 from ..permissions import Role, guard_blueprint
+from ..services import changes, feed, schedule, working_time
+from ..services.schedule import ScheduleError
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
+bp.add_app_template_filter(feed.initials, "initials")
+
+
+def with_provider(view):
+    """Hand the view the signed-in therapist's own profile; without one, a page saying so."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        provider = schedule.provider_for(current_user)
+        if provider is None:
+            return render_template("schedule/no_provider.html")
+        return view(provider, *args, **kwargs)
+
+    return wrapped
+
+
+# --- day and week -------------------------------------------------------------------------
 
 
 @bp.get("")
-def view():
-    return "The schedule is being built.", 501
+@with_provider
+def view(provider):
+    moment = utcnow()
+    page = schedule.window(provider, request.args.get("view"), request.args.get("date"), moment)
+    show_all = request.args.get("show") == "all"
+    return render_template(
+        "schedule/view.html",
+        provider=provider,
+        page=page,
+        days=schedule.appointments_in(provider, page, include_closed=show_all),
+        show_all=show_all,
+        moment=moment,
+        today=moment.astimezone(ZoneInfo(page.zone)).date(),
+        flags=schedule.flags,
+        may_mark=schedule.may_mark,
+    )
+
+
+@bp.post("/appointments/<int:appointment_id>/outcome")
+@with_provider
+def mark(provider, appointment_id: int):
+    schedule.own_appointment(provider, appointment_id) or abort(404)
+    back = url_for(".view", view=request.args.get("view"), date=request.args.get("date"))
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        flash("Please use the buttons on the schedule.", "error")
+        return redirect(back)
+    try:
+        schedule.mark(provider, current_user, appointment_id, form.revision.data, form.outcome.data)
+    except (changes.ChangedMeanwhile, ScheduleError) as error:
+        flash(str(error), "error")
+    else:
+        word = "completed" if form.outcome.data == "completed" else "a no-show"
+        flash(f"The appointment is marked {word}.", "success")
+    return redirect(back)
+
+
+# --- therapist review ---------------------------------------------------------------------
+
+
+@bp.route("/appointments/<int:appointment_id>/review", methods=["GET", "POST"])
+@with_provider
+def review(provider, appointment_id: int):
+    appointment = schedule.own_appointment(provider, appointment_id) or abort(404)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        try:
+            schedule.review(
+                provider,
+                current_user,
+                appointment_id,
+                form.revision.data,
+                form.outcome.data,
+                form.note.data,
+            )
+        except changes.ChangedMeanwhile as error:
+            flash(str(error), "error")
+            return redirect(url_for(".review", appointment_id=appointment_id))
+        except ScheduleError as error:
+            form.note.errors = [*form.note.errors, str(error)]
+        else:
+            flash("Your review is recorded. The front desk will confirm or decline.", "success")
+            return redirect(url_for(".review", appointment_id=appointment_id))
+    if request.method == "GET":
+        form.revision.data = appointment.revision
+        schedule.record_view(current_user, appointment)
+    return render_template(
+        "schedule/review.html",
+        appointment=appointment,
+        findings=schedule.findings(appointment),
+        level_words=schedule.LEVEL_WORDS,
+        flags=schedule.flags(appointment),
+        form=form,
+    ), 400 if form.errors else 200
+
+
+# --- weekly hours -------------------------------------------------------------------------
+
+
+def _hours_page(provider, form: HoursForm, hits=(), code: int = 200):
+    return render_template(
+        "schedule/hours.html",
+        provider=provider,
+        blocks=working_time.hours_of(provider),
+        form=form,
+        hits=hits,
+    ), code
+
+
+def _hours_form(provider) -> HoursForm:
+    form = HoursForm()
+    form.location.choices = options((loc.id, loc.name) for loc in provider.locations)
+    return form
+
+
+@bp.get("/hours")
+@with_provider
+def hours(provider):
+    return _hours_page(provider, _hours_form(provider))
+
+
+@bp.post("/hours")
+@with_provider
+def add_hours(provider):
+    form = _hours_form(provider)
+    if not form.validate_on_submit():
+        return _hours_page(provider, form, code=400)
+    try:
+        working_time.add_hours(
+            provider,
+            current_user,
+            form.location.data,
+            form.weekday.data,
+            form.starts.data,
+            form.ends.data,
+        )
+    except ScheduleError as error:
+        form.starts.errors = [str(error)]
+        return _hours_page(provider, form, code=409)
+    flash("Your hours are saved.", "success")
+    return redirect(url_for(".hours"))
+
+
+@bp.post("/hours/<int:block_id>/remove")
+@with_provider
+def remove_hours(provider, block_id: int):
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        working_time.remove_hours(provider, current_user, block_id)
+    except LookupError:
+        abort(404)
+    except working_time.WouldDropAppointments as error:
+        return _hours_page(provider, _hours_form(provider), hits=error.hits, code=409)
+    flash("Those hours are removed.", "success")
+    return redirect(url_for(".hours"))
+
+
+# --- time off -----------------------------------------------------------------------------
+
+
+def _time_off_page(provider, form: TimeOffForm, hits=(), code: int = 200):
+    return render_template(
+        "schedule/time_off.html",
+        periods=working_time.future_time_off(provider, utcnow()),
+        zone=working_time.clinic_zone(),
+        form=form,
+        hits=hits,
+    ), code
+
+
+@bp.get("/time-off")
+@with_provider
+def time_off(provider):
+    return _time_off_page(provider, TimeOffForm())
+
+
+@bp.post("/time-off")
+@with_provider
+def add_time_off(provider):
+    form = TimeOffForm()
+    if not form.validate_on_submit():
+        return _time_off_page(provider, form, code=400)
+    try:
+        working_time.add_time_off(
+            provider, current_user, form.starts.data, form.ends.data, form.reason.data or ""
+        )
+    except working_time.WouldDropAppointments as error:
+        return _time_off_page(provider, form, hits=error.hits, code=409)
+    except ScheduleError as error:
+        form.ends.errors = [str(error)]
+        return _time_off_page(provider, form, code=400)
+    flash("Your time off is saved. Patients cannot book in it.", "success")
+    return redirect(url_for(".time_off"))
+
+
+@bp.post("/time-off/<int:time_off_id>/delete")
+@with_provider
+def delete_time_off(provider, time_off_id: int):
+    if not PostForm().validate_on_submit():
+        abort(400)
+    try:
+        working_time.delete_time_off(provider, current_user, time_off_id)
+    except LookupError:
+        abort(404)
+    flash("That time off is removed.", "success")
+    return redirect(url_for(".time_off"))
+
+
+# --- calendar feed ------------------------------------------------------------------------
+
+
+@bp.get("/feed-token")
+@with_provider
+def feed_token(provider):
+    return render_template("schedule/feed_token.html", provider=provider, form=PostForm(), url=None)
+
+
+@bp.post("/feed-token")
+@with_provider
+def regenerate_feed_token(provider):
+    if not PostForm().validate_on_submit():
+        abort(400)
+    token = feed.new_token(provider, current_user)
+    # Shown on this response only: neither a flash nor a redirect keeps it anywhere.
+    url = url_for("feed.calendar", token=token, _external=True)
+    return render_template("schedule/feed_token.html", provider=provider, form=PostForm(), url=url)

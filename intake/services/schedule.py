@@ -1,0 +1,245 @@
+"""A therapist's own day and week, marking visits done or missed, and reviewing precautions."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..domain.availability import Interval, day_bounds
+from ..domain.screening import ScreeningLevel, ScreeningResult
+from ..extensions import db
+from ..models import (
+    HOLDING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    Provider,
+    User,
+    utcnow,
+)
+from . import audit, changes
+
+VIEWS = ("day", "week")
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
+# Cancelled and declined requests no longer take the therapist's time: hidden unless asked for.
+SHOWN = (*HOLDING_STATUSES, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+OUTCOMES = {"completed": AppointmentStatus.COMPLETED, "no_show": AppointmentStatus.NO_SHOW}
+REVIEW_OUTCOMES = {"cleared": "Cleared", "not_suitable": "Not suitable"}
+# What each screening level means for the therapist, in words (colour only supports them).
+LEVEL_WORDS = {
+    ScreeningLevel.ABSOLUTE: "Not for online booking",
+    ScreeningLevel.RED_FLAG: "Red flag: urgent",
+    ScreeningLevel.AREA_SPECIFIC: "Do not needle this area",
+    ScreeningLevel.PRECAUTION: "Precaution",
+}
+
+
+class ScheduleError(ValueError):
+    """A change the therapist cannot make, with a sentence saying why."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days one schedule page covers, in one zone."""
+
+    view: str  # day | week
+    day: date  # the day asked for
+    zone: str
+
+    @property
+    def first_day(self) -> date:
+        return self.day if self.view == "day" else self.day - timedelta(days=self.day.weekday())
+
+    @property
+    def days(self) -> list[date]:
+        length = 1 if self.view == "day" else 7
+        return [self.first_day + timedelta(days=n) for n in range(length)]
+
+    @property
+    def span(self) -> Interval:
+        return Interval(
+            day_bounds(self.days[0], self.zone).start, day_bounds(self.days[-1], self.zone).end
+        )
+
+    @property
+    def previous(self) -> date:
+        return self.first_day - timedelta(days=len(self.days))
+
+    @property
+    def next(self) -> date:
+        return self.first_day + timedelta(days=len(self.days))
+
+
+def provider_for(user: User) -> Provider | None:
+    """The signed-in therapist's profile with its locations (the page's zone comes from them)."""
+    return db.session.scalars(
+        select(Provider)
+        .where(Provider.user_id == user.id)
+        .options(selectinload(Provider.locations))
+    ).first()
+
+
+def zone_of(provider: Provider) -> str:
+    if provider.locations:
+        return provider.locations[0].timezone
+    return current_app.config["INTAKE_TIMEZONE"]
+
+
+def window(provider: Provider, view: str | None, day: str | None, now: datetime) -> Window:
+    """What the page asked for; anything unreadable falls back to this week."""
+    zone = zone_of(provider)
+    try:
+        chosen = date.fromisoformat((day or "")[:10])
+    except ValueError:
+        chosen = None
+    # The ends of the calendar would overflow the previous and next links.
+    if chosen is None or not FIRST_DAY <= chosen <= LAST_DAY:
+        chosen = now.astimezone(ZoneInfo(zone)).date()
+    return Window(view if view in VIEWS else "week", chosen, zone)
+
+
+def appointments_in(
+    provider: Provider, page: Window, include_closed: bool = False
+) -> dict[date, list[Appointment]]:
+    """The provider's appointments by local day: one query, whatever their number."""
+    statuses = tuple(AppointmentStatus) if include_closed else SHOWN
+    found = db.session.scalars(
+        select(Appointment)
+        .where(
+            Appointment.provider_id == provider.id,
+            Appointment.status.in_(statuses),
+            # A visit belongs to the day it starts on.
+            Appointment.starts_at >= page.span.start,
+            Appointment.starts_at < page.span.end,
+        )
+        .options(
+            joinedload(Appointment.patient),
+            joinedload(Appointment.location),
+            joinedload(Appointment.type),
+        )
+        .order_by(Appointment.starts_at)
+    ).all()
+    tz = ZoneInfo(page.zone)
+    grouped: dict[date, list[Appointment]] = {}
+    for appointment in found:
+        grouped.setdefault(appointment.starts_at.astimezone(tz).date(), []).append(appointment)
+    return grouped
+
+
+def flags(appointment: Appointment) -> list[tuple[str, str]]:
+    """Screening flags in words, with the class that colours them: (word, css)."""
+    found = []
+    if appointment.urgent:
+        found.append(("Urgent", "badge-danger"))
+    if appointment.review_outcome == "not_suitable":
+        found.append(("Not suitable", "badge-danger"))
+    elif appointment.review_outcome == "cleared":
+        found.append(("Cleared", "badge-ok"))
+    elif appointment.needs_review:
+        found.append(("Review needed", "badge-warn"))
+    return found
+
+
+def may_mark(appointment: Appointment, now: datetime) -> bool:
+    return appointment.status == AppointmentStatus.CONFIRMED and appointment.starts_at <= now
+
+
+def own_appointment(provider: Provider, appointment_id: int) -> Appointment | None:
+    """One of the provider's appointments; another therapist's reads as missing."""
+    appointment = changes.load(appointment_id)
+    if appointment is None or appointment.provider_id != provider.id:
+        return None
+    return appointment
+
+
+def mark(
+    provider: Provider,
+    actor: User,
+    appointment_id: int,
+    seen_revision: int,
+    outcome: str,
+    now: datetime | None = None,
+) -> Appointment:
+    """Completed or no-show, once the visit has started. LookupError when not theirs;
+    changes.ChangedMeanwhile when someone changed it after the page was loaded."""
+    now = now or utcnow()
+    appointment = own_appointment(provider, appointment_id)
+    if appointment is None or outcome not in OUTCOMES:
+        raise LookupError(appointment_id)
+    if appointment.status != AppointmentStatus.CONFIRMED:
+        raise ScheduleError("Only a confirmed appointment can be marked completed or a no-show.")
+    if appointment.starts_at > now:
+        raise ScheduleError("An appointment can be marked only once its start time has passed.")
+    return changes.change_status(
+        appointment_id,
+        seen_revision,
+        OUTCOMES[outcome],
+        actor,
+        allowed_from=(AppointmentStatus.CONFIRMED,),
+        action=outcome,
+        now=now,
+    )
+
+
+def findings(appointment: Appointment) -> ScreeningResult:
+    snapshot = appointment.screening_snapshot or {}
+    return ScreeningResult.from_dict(snapshot) if "findings" in snapshot else ScreeningResult(())
+
+
+def record_view(actor: User, appointment: Appointment) -> None:
+    """Reading the screening findings is a look at health data: audited."""
+    audit.record(
+        "viewed_screening",
+        actor_id=actor.id,
+        object_type="appointment",
+        object_id=appointment.id,
+        patient_id=appointment.patient_id,
+        commit=True,
+    )
+
+
+def review(
+    provider: Provider,
+    actor: User,
+    appointment_id: int,
+    seen_revision: int,
+    outcome: str,
+    note: str,
+    now: datetime | None = None,
+) -> Appointment:
+    """Record the therapist's decision on the precautions; the status stays as it is, for the
+    front desk to confirm or decline."""
+    now = now or utcnow()
+    note = note.strip()
+    appointment = own_appointment(provider, appointment_id)
+    if appointment is None:
+        raise LookupError(appointment_id)
+    if outcome not in REVIEW_OUTCOMES:
+        raise ScheduleError("Please choose cleared or not suitable.")
+    if not note:
+        raise ScheduleError("Please write a note explaining your decision.")
+    status = appointment.status
+    appointment = changes.claim(
+        appointment_id,
+        seen_revision,
+        HOLDING_STATUSES,
+        {
+            "review_outcome": outcome,
+            "reviewed_by_id": actor.id,
+            "reviewed_at": now,
+            "review_note": note[:1000],
+        },
+        now,
+    )
+    changes.history(appointment, actor, "reviewed", status, status, now, REVIEW_OUTCOMES[outcome])
+    audit.record(
+        "reviewed",
+        actor_id=actor.id,
+        object_type="appointment",
+        object_id=appointment.id,
+        patient_id=appointment.patient_id,
+    )
+    db.session.commit()
+    return appointment
