@@ -1,13 +1,324 @@
 """Front desk: the request queue, one request with its actions, and the CSV export."""
 
-from flask import Blueprint
+import csv
+import io
+from datetime import date, timedelta
 
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+
+from ..formatting import clinic_today
+from ..forms import options
+from ..forms_staff import (
+    CancelForm,
+    ConfirmForm,
+    DeclineForm,
+    ExportForm,
+    MoveForm,
+    MoveSearchForm,
+    NoteForm,
+    QueueFilterForm,
+)
+from ..models import utcnow
 from ..permissions import Role, guard_blueprint
+from ..services import audit, changes, records, staff_actions
+from ..services import queue as queue_service
+from .booking import parse_start
+from .errors import render_error
+from .helpers import clinic_locations, consent_max_age
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 guard_blueprint(bp, Role.FRONT_DESK)
 
+MAX_PAGE = 100_000
+MOVE_DAYS = 7
+MOVE_HORIZON = timedelta(days=366)  # as far as staff may look; no calendar overflow
+
+
+# --- the queue -----------------------------------------------------------------------
+
 
 @bp.get("/requests")
 def queue():
-    return "The request queue is being built.", 501
+    form = QueueFilterForm(formdata=request.args)
+    form.provider.choices = options(
+        [("", "Any provider"), *((str(p.id), p.display_name) for p in queue_service.providers())]
+    )
+    form.location.choices = options(
+        [("", "Any location"), *((str(loc.id), loc.name) for loc in clinic_locations())]
+    )
+    form.validate()  # a value that does not check out is shown with its error and ignored
+    page = queue_service.queue_page(
+        _filters_from(form),
+        min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
+        current_app.config["INTAKE_TIMEZONE"],
+        utcnow(),
+        consent_max_age(),
+    )
+    keep = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "staff/queue.html",
+        form=form,
+        page=page,
+        keep=keep,
+        export_form=ExportForm(formdata=None),
+    )
+
+
+def _filters_from(form: QueueFilterForm) -> queue_service.QueueFilters:
+    def good(field):
+        return None if field.errors else (field.data or None)
+
+    status = good(form.status) or "requested"
+    return queue_service.QueueFilters(
+        provider_id=int(good(form.provider)) if good(form.provider) else None,
+        location_id=int(good(form.location)) if good(form.location) else None,
+        status=None if status == "all" else status,
+        first_day=good(form.from_),
+        last_day=good(form.to),
+        needs_review=bool(form.needs_review.data),
+        q=good(form.q) or "",
+    )
+
+
+# --- one request ---------------------------------------------------------------------
+
+
+@bp.get("/requests/<int:appointment_id>", endpoint="request")
+def show_request(appointment_id: int):
+    return _render_request(appointment_id)
+
+
+def _render_request(appointment_id: int, status: int = 200, **forms):
+    view = records.open_request(
+        appointment_id, current_user, clinic_today(), utcnow(), consent_max_age()
+    )
+    if view is None:
+        abort(404)
+    revision = view.appointment.revision
+    context = {
+        "confirm_form": ConfirmForm(formdata=None, revision=revision),
+        "decline_form": DeclineForm(formdata=None, revision=revision),
+        "cancel_form": CancelForm(formdata=None, revision=revision),
+        "note_form": NoteForm(formdata=None),
+        **forms,
+    }
+    return render_template("staff/request.html", view=view, **context), status
+
+
+def _act(appointment_id: int, done: str, action, *args):
+    """Run a staff action; on a clash, show the request as it now stands with why."""
+    try:
+        action(appointment_id, *args)
+    except LookupError:
+        abort(404)
+    except staff_actions.ChangedMeanwhile as changed:
+        flash(str(changed), "error")
+        return _render_request(appointment_id, 409)
+    except staff_actions.ActionRefused as refused:
+        flash(str(refused), "error")
+        return _render_request(appointment_id, 409)
+    flash(done, "success")
+    return redirect(url_for("staff.request", appointment_id=appointment_id))
+
+
+def _stale_or_invalid(appointment_id: int, name: str, form):
+    if form.revision.errors:  # a tampered or missing revision: never act on a guess
+        flash("This page was out of date. Here is the request as it stands now.", "error")
+        return _render_request(appointment_id, 409)
+    return _render_request(appointment_id, 400, **{name: form})
+
+
+@bp.post("/requests/<int:appointment_id>/confirm")
+def confirm(appointment_id: int):
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _stale_or_invalid(appointment_id, "confirm_form", form)
+    return _act(
+        appointment_id,
+        "Confirmed. The patient has been emailed with a calendar invitation.",
+        staff_actions.confirm,
+        int(form.revision.data),
+        current_user,
+        form.override_reason.data or "",
+    )
+
+
+@bp.post("/requests/<int:appointment_id>/decline")
+def decline(appointment_id: int):
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        return _stale_or_invalid(appointment_id, "decline_form", form)
+    return _act(
+        appointment_id,
+        "Declined. The patient has been emailed the reason.",
+        staff_actions.decline,
+        int(form.revision.data),
+        current_user,
+        form.reason.data,
+    )
+
+
+@bp.post("/requests/<int:appointment_id>/cancel")
+def cancel(appointment_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _stale_or_invalid(appointment_id, "cancel_form", form)
+    return _act(
+        appointment_id,
+        "Cancelled. The patient has been emailed the reason.",
+        staff_actions.cancel,
+        int(form.revision.data),
+        current_user,
+        form.reason.data,
+    )
+
+
+@bp.post("/requests/<int:appointment_id>/note")
+def note(appointment_id: int):
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _render_request(appointment_id, 400, note_form=form)
+    return _act(appointment_id, "Note added.", staff_actions.add_note, current_user, form.text.data)
+
+
+# --- moving --------------------------------------------------------------------------
+
+
+@bp.get("/requests/<int:appointment_id>/move")
+def move_page(appointment_id: int):
+    appointment = changes.load(appointment_id) or abort(404)
+    providers = queue_service.providers()
+    provider = _pick(providers, request.args.get("provider"), appointment.provider_id)
+    location = _pick(provider.locations, request.args.get("location"), appointment.location_id)
+    today = clinic_today()
+    first = _week(request.args.get("week"), today)
+    form = MoveSearchForm(formdata=None, provider=str(provider.id), week=first)
+    form.provider.choices = options((str(p.id), p.display_name) for p in providers)
+    form.location.choices = options((str(loc.id), loc.name) for loc in provider.locations)
+    form.location.data = str(location.id) if location else None
+    days = (
+        staff_actions.free_times_for_move(
+            appointment, provider, location, first, MOVE_DAYS, utcnow()
+        )
+        if location
+        else {}
+    )
+    return render_template(
+        "staff/move.html",
+        appointment=appointment,
+        form=form,
+        provider=provider,
+        location=location,
+        days=days,
+        first=first,
+        next_week=first + timedelta(days=MOVE_DAYS),
+        previous_week=first - timedelta(days=MOVE_DAYS) if first > today else None,
+        move_form=MoveForm(formdata=None, revision=appointment.revision),
+    )
+
+
+def _week(value: str | None, today: date) -> date:
+    """The first day to show: today unless a later day (within reach) was asked for."""
+    try:
+        asked = date.fromisoformat((value or "")[:10])
+    except ValueError:
+        return today
+    return min(max(asked, today), today + MOVE_HORIZON)
+
+
+def _pick(items, wanted, fallback_id):
+    """The item whose id was asked for, else the appointment's own, else the first."""
+    by_id = {str(item.id): item for item in items}
+    return by_id.get(wanted or "") or by_id.get(str(fallback_id)) or next(iter(items), None)
+
+
+@bp.post("/requests/<int:appointment_id>/move")
+def move(appointment_id: int):
+    form = MoveForm()
+    start = parse_start(form.start.data)
+    if not form.validate_on_submit() or start is None:
+        if form.revision.errors:
+            return _stale_or_invalid(appointment_id, "move_form", form)
+        flash("Please choose one of the times shown.", "error")
+        return redirect(url_for("staff.move_page", appointment_id=appointment_id))
+    args = (int(form.revision.data), current_user, int(form.provider.data))
+    try:
+        staff_actions.move(appointment_id, *args, int(form.location.data), start)
+    except LookupError:
+        abort(404)
+    except staff_actions.ChangedMeanwhile as changed:
+        flash(str(changed), "error")
+        return _render_request(appointment_id, 409)
+    except staff_actions.BookingError as error:  # taken, outside hours, not their location
+        flash(str(error), "error")
+        return redirect(
+            url_for(
+                "staff.move_page",
+                appointment_id=appointment_id,
+                provider=form.provider.data,
+                location=form.location.data,
+            )
+        )
+    flash(
+        "Moved. The request is waiting for confirmation again, and the patient has been "
+        "emailed the new time.",
+        "success",
+    )
+    return redirect(url_for("staff.request", appointment_id=appointment_id))
+
+
+# --- export --------------------------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_lines(rows, header, every: int = 200):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for n, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(value) for value in row])
+        if n % every == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+@bp.get("/appointments.csv")
+def export_csv():
+    form = ExportForm(formdata=request.args)
+    if not form.validate():
+        problems = " ".join(f"{form[n].label.text}: {' '.join(e)}" for n, e in form.errors.items())
+        return render_error(
+            400,
+            "Choose the dates to export",
+            f"{problems} Give dates as YYYY-MM-DD, at most 366 days apart.",
+        )
+    audit.record("exported_csv", actor_id=current_user.id, object_type="appointments", commit=True)
+    first, last = form.from_.data, form.to.data
+    rows = queue_service.export_rows(first, last, current_app.config["INTAKE_TIMEZONE"])
+    return Response(
+        stream_with_context(csv_lines(rows, queue_service.EXPORT_COLUMNS)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="appointments-{first}-{last}.csv"'},
+    )

@@ -1,0 +1,340 @@
+"""The front desk's request queue: filters, search, one page of rows in a fixed few queries."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased, defer, joinedload, load_only
+
+from ..domain.availability import day_bounds
+from ..domain.consent import ConsentState
+from ..domain.patients import age_on
+from ..domain.screening import ScreeningLevel
+from ..extensions import db
+from ..formatting import local_datetime, phone_display
+from ..models import (
+    Appointment,
+    AppointmentType,
+    ConsentVersion,
+    Intake,
+    Location,
+    Provider,
+    SignedConsent,
+    User,
+)
+from .consents import current_version, state_of
+
+PER_PAGE = 50
+MAX_SEARCH_WORDS = 5
+# Only digits and the punctuation people type in phone numbers: "(919) 555-0142", "+1 919 ..."
+_PHONE_LIKE = re.compile(r"[\d\s().+-]+")
+MIN_PHONE_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    provider_id: int | None = None
+    location_id: int | None = None
+    status: str | None = "requested"  # None means every status
+    first_day: date | None = None  # on the appointment's start, local to the clinic
+    last_day: date | None = None
+    needs_review: bool = False
+    q: str = ""
+
+
+@dataclass(frozen=True)
+class Flag:
+    label: str
+    css: str  # a badge class; the label always says it in words too
+
+
+@dataclass(frozen=True)
+class ConsentStatus:
+    state: ConsentState | None  # None: the patient never signed one
+    label: str
+    css: str
+    consent: SignedConsent | None = None
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    appointment: Appointment
+    intake: Intake | None
+    consent: ConsentStatus
+    flags: list[Flag]
+    age: int | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+# --- reading the queue ---------------------------------------------------------------
+
+
+def queue_page(
+    filters: QueueFilters,
+    page: int,
+    zone: str,
+    now: datetime,
+    max_age: timedelta,
+    per_page: int = PER_PAGE,
+) -> QueuePage:
+    """Urgent first, then oldest first. Five queries whatever the page size: count, rows,
+    the patients' current intakes, their consents, the current consent version."""
+    matching = _filtered(select(Appointment.id), filters, zone)
+    total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    appointments = db.session.scalars(
+        _filtered(select(Appointment), filters, zone)
+        .options(
+            # Each is many-to-one: joined in the same query without multiplying rows.
+            joinedload(Appointment.patient, innerjoin=True),
+            joinedload(Appointment.provider, innerjoin=True),
+            joinedload(Appointment.location, innerjoin=True),
+            joinedload(Appointment.type, innerjoin=True),
+        )
+        .order_by(Appointment.urgent.desc(), Appointment.created_at, Appointment.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    patient_ids = {a.patient_id for a in appointments}
+    intakes = current_intakes(patient_ids)
+    consents = consent_statuses(patient_ids, now, max_age)
+    today = local_datetime(now, zone).date()
+    rows = []
+    for a in appointments:
+        intake = intakes.get(a.patient_id)
+        age = age_on(intake.born_on, today) if intake else None
+        rows.append(QueueRow(a, intake, consents[a.patient_id], flags_of(a), age))
+    return QueuePage(rows, total, page, per_page)
+
+
+def _filtered(query, filters: QueueFilters, zone: str):
+    conditions = []
+    if filters.provider_id is not None:
+        conditions.append(Appointment.provider_id == filters.provider_id)
+    if filters.location_id is not None:
+        conditions.append(Appointment.location_id == filters.location_id)
+    if filters.status is not None:
+        conditions.append(Appointment.status == filters.status)
+    if filters.first_day is not None:
+        conditions.append(Appointment.starts_at >= day_bounds(filters.first_day, zone).start)
+    if filters.last_day is not None:
+        conditions.append(Appointment.starts_at < day_bounds(filters.last_day, zone).end)
+    if filters.needs_review:
+        conditions += [Appointment.needs_review.is_(True), Appointment.review_outcome.is_(None)]
+    query = query.where(*conditions)
+    return _searched(query, filters.q) if filters.q else query
+
+
+def _searched(query, q: str):
+    """Name (account or legal, every word must match), email, or phone digits."""
+    patient = aliased(User)
+    intake = aliased(Intake)
+    query = query.join(patient, patient.id == Appointment.patient_id).outerjoin(
+        intake, and_(intake.patient_id == Appointment.patient_id, intake.superseded_at.is_(None))
+    )
+    digits = re.sub(r"\D", "", q)
+    if _PHONE_LIKE.fullmatch(q) and len(digits) >= MIN_PHONE_DIGITS:
+        return query.where(intake.phone.contains(digits, autoescape=True))
+    for word in q.split()[:MAX_SEARCH_WORDS]:
+        query = query.where(
+            or_(
+                *(
+                    column.icontains(word, autoescape=True)
+                    for column in (
+                        patient.first_name,
+                        patient.last_name,
+                        patient.email,
+                        intake.legal_first_name,
+                        intake.legal_last_name,
+                    )
+                )
+            )
+        )
+    return query
+
+
+def current_intakes(patient_ids) -> dict[int, Intake]:
+    """The current intake of each patient, in one query (answers left out: rows need none)."""
+    if not patient_ids:
+        return {}
+    intakes = db.session.scalars(
+        select(Intake)
+        .where(Intake.patient_id.in_(patient_ids), Intake.superseded_at.is_(None))
+        .options(
+            load_only(
+                Intake.patient_id,
+                Intake.version,
+                Intake.legal_first_name,
+                Intake.legal_last_name,
+                Intake.born_on,
+                Intake.phone,
+                Intake.screening_level,
+                Intake.created_at,
+            )
+        )
+    )
+    return {intake.patient_id: intake for intake in intakes}
+
+
+_CONSENT_LOOKS = {
+    ConsentState.VALID: ("Signed v{label}", "badge-ok"),
+    ConsentState.EXPIRED: ("Expired (v{label})", "badge-danger"),
+    ConsentState.WITHDRAWN: ("Withdrawn (v{label})", "badge-danger"),
+    ConsentState.SUPERSEDED: ("Older version (v{label})", "badge-warn"),
+}
+MISSING_CONSENT = ConsentStatus(None, "Missing", "badge-danger")
+
+
+def consent_statuses(patient_ids, now: datetime, max_age: timedelta) -> dict[int, ConsentStatus]:
+    """Each patient's consent that counts (else their newest), in two queries for all."""
+    statuses = dict.fromkeys(patient_ids, MISSING_CONSENT)
+    if not patient_ids:
+        return statuses
+    version = current_version()
+    current_id = version.id if version else None
+    signed = db.session.scalars(
+        select(SignedConsent)
+        .where(SignedConsent.patient_id.in_(patient_ids))
+        .options(
+            defer(SignedConsent.signature_png),  # the image is for the signed copy only
+            joinedload(SignedConsent.version).load_only(ConsentVersion.label),
+            joinedload(SignedConsent.withdrawal),
+        )
+        .order_by(SignedConsent.signed_at.desc(), SignedConsent.id.desc())
+    ).unique()
+    for consent in signed:
+        state = state_of(consent, current_id, now, max_age)
+        shown = statuses[consent.patient_id]
+        if shown.state is None or (state is ConsentState.VALID and shown.state is not state):
+            text, css = _CONSENT_LOOKS[state]
+            statuses[consent.patient_id] = ConsentStatus(
+                state, text.format(label=consent.version.label), css, consent
+            )
+    return statuses
+
+
+def flags_of(appointment: Appointment) -> list[Flag]:
+    flags = []
+    if appointment.urgent:
+        flags.append(Flag("Urgent", "badge-danger"))
+    levels = {f.get("level") for f in (appointment.screening_snapshot or {}).get("findings", [])}
+    if ScreeningLevel.ABSOLUTE in levels:
+        flags.append(Flag("Absolute", "badge-danger"))
+    if appointment.needs_review:
+        flags.append(
+            {
+                None: Flag("Review needed", "badge-warn"),
+                "cleared": Flag("Review: cleared", "badge-ok"),
+                "not_suitable": Flag("Review: not suitable", "badge-danger"),
+            }.get(appointment.review_outcome, Flag("Review needed", "badge-warn"))
+        )
+    return flags
+
+
+# --- choices for the filters and the move page ------------------------------------------
+
+
+def providers() -> list[Provider]:
+    return list(
+        db.session.scalars(
+            select(Provider).options(joinedload(Provider.locations)).order_by(Provider.display_name)
+        ).unique()
+    )
+
+
+# --- the CSV export ------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "id",
+    "starts",
+    "ends",
+    "status",
+    "provider",
+    "location",
+    "type",
+    "patient name",
+    "patient email",
+    "phone",
+    "created",
+)
+
+
+def export_rows(first_day: date, last_day: date, zone: str, chunk: int = 500):
+    """Appointments starting on the local days first_day..last_day, in start order, fetched
+    `chunk` at a time (keyset paging, so no cursor stays open between chunks). Visit facts
+    only: no intake answers, no screening."""
+    intake = aliased(Intake)
+    query = (
+        select(
+            Appointment.id,
+            Appointment.starts_at,
+            Appointment.ends_at,
+            Appointment.status,
+            Provider.display_name,
+            Location.name,
+            Location.timezone,
+            AppointmentType.name,
+            User.first_name,
+            User.last_name,
+            User.email,
+            intake.phone,
+            Appointment.created_at,
+        )
+        .join(Provider, Provider.id == Appointment.provider_id)
+        .join(Location, Location.id == Appointment.location_id)
+        .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+        .join(User, User.id == Appointment.patient_id)
+        .outerjoin(
+            intake,
+            and_(intake.patient_id == Appointment.patient_id, intake.superseded_at.is_(None)),
+        )
+        .where(
+            Appointment.starts_at >= day_bounds(first_day, zone).start,
+            Appointment.starts_at < day_bounds(last_day, zone).end,
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+        .limit(chunk)
+    )
+    after = None
+    while True:
+        page = query
+        if after is not None:
+            page = query.where(
+                or_(
+                    Appointment.starts_at > after[0],
+                    and_(Appointment.starts_at == after[0], Appointment.id > after[1]),
+                )
+            )
+        rows = db.session.execute(page).all()
+        for row in rows:
+            (ident, starts, ends, status, provider, place, place_zone, kind) = row[:8]
+            first, last, email, phone, created = row[8:]
+            yield (
+                ident,
+                local_datetime(starts, place_zone).isoformat(timespec="minutes"),
+                local_datetime(ends, place_zone).isoformat(timespec="minutes"),
+                status,
+                provider,
+                place,
+                kind,
+                f"{first} {last}",
+                email,
+                phone_display(phone) if phone else "",
+                local_datetime(created, zone).isoformat(timespec="minutes"),
+            )
+        if len(rows) < chunk:
+            return
+        after = (rows[-1][1], rows[-1][0])
