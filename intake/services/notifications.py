@@ -50,7 +50,9 @@ STAFF_NOTICES = {
         "New appointment request", "A patient asked for an appointment.", "REQUEST"
     ),
     "cancelled": Notice("Appointment cancelled", "An appointment was cancelled.", "CANCEL"),
-    "moved": Notice("Appointment request moved", "A patient moved their request.", "REQUEST"),
+    "moved": Notice(
+        "Appointment request moved", "An appointment request has a new time.", "REQUEST"
+    ),
 }
 
 

@@ -156,6 +156,7 @@ def move(
                 "starts_at": starts_at,
                 "ends_at": starts_at + (appointment.ends_at - appointment.starts_at),
                 "blocks_until": starts_at + (appointment.blocks_until - appointment.starts_at),
+                **(_fresh_review() if provider.id != appointment.provider_id else {}),
             },
             now=now,
         )
@@ -164,6 +165,11 @@ def move(
         raise SlotTaken(
             "That time was just taken by someone else.", next_free(choice, starts_at, now)
         ) from None
+
+
+def _fresh_review() -> dict:
+    # Precautions are cleared by the therapist who will needle: a new provider reviews again.
+    return {"review_outcome": None, "reviewed_by_id": None, "reviewed_at": None, "review_note": ""}
 
 
 def add_note(

@@ -282,3 +282,48 @@ def test_a_note_changes_nothing_and_needs_no_revision(app, desk, request_at):
     assert count(app, OutboxMessage) == 0
     with app.app_context(), pytest.raises(LookupError):
         staff_actions.add_note(987654, db.session.get(User, desk.id), "Lost")
+
+
+def test_moving_to_another_provider_asks_the_new_therapist_to_review(
+    app, clinic, ready_patient, make_appointment, make_provider, make_user
+):
+    from datetime import UTC, datetime, time
+
+    from intake.extensions import db as database
+    from intake.models import Appointment, utcnow
+    from intake.permissions import Role
+    from intake.services import staff_actions
+
+    other = make_provider(
+        "Cy Other",
+        [clinic.location],
+        slug="cy",
+        hours=[(clinic.location, day, time(9), time(12)) for day in range(5)],
+    )
+    patient = ready_patient(anticoagulants="yes")
+    start = datetime(2031, 1, 7, 15, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Durham
+    appointment = make_appointment(
+        patient,
+        clinic.provider,
+        clinic.location,
+        clinic.type,
+        start,
+        needs_review=True,
+        review_outcome="cleared",
+        review_note="Fine with pressure.",
+    )
+    desk = make_user(Role.FRONT_DESK)
+    with app.app_context():
+        staff_actions.move(
+            appointment.id,
+            appointment.revision,
+            database.session.merge(desk),
+            other.id,
+            clinic.location.id,
+            start,
+            now=utcnow(),
+        )
+        moved = database.session.get(Appointment, appointment.id)
+        assert moved.provider_id == other.id
+        assert moved.review_outcome is None
+        assert moved.review_note == ""
