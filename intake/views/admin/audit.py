@@ -1,0 +1,92 @@
+"""The audit log: filter, page through and export who looked at or changed what."""
+
+import csv
+
+from flask import (
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+
+from ...formatting import clinic_today
+from ...forms import options
+from ...forms_admin import AuditFilterForm
+from ...services import admin_audit
+from ...services.admin_audit import AuditFilters
+from . import bp
+
+FILTER_KEYS = ("patient", "actor", "action", "since", "until")
+
+
+def _filters() -> tuple[AuditFilterForm, AuditFilters | None]:
+    """The form read from the query string, and the filters when they make sense."""
+    form = AuditFilterForm(formdata=request.args)
+    form.action.choices = options([("", "Any action"), *admin_audit.action_choices()])
+    if not form.validate():
+        return form, None
+    return form, AuditFilters(
+        patient=form.patient.data or "",
+        actor=form.actor.data or "",
+        action=form.action.data or "",
+        since=form.since.data,
+        until=form.until.data,
+    )
+
+
+def _kept_args() -> dict[str, str]:
+    return {key: request.args[key] for key in FILTER_KEYS if request.args.get(key)}
+
+
+@bp.get("/audit")
+def audit():
+    form, filters = _filters()
+    page = None
+    if filters is not None:
+        page = admin_audit.audit_page(
+            filters, request.args.get("page", 1, type=int), current_app.config["INTAKE_TIMEZONE"]
+        )
+    return render_template(
+        "admin/audit.html", form=form, page=page, args=_kept_args(), actions=admin_audit.ACTIONS
+    )
+
+
+class _Line:
+    """A file-like target for csv.writer that hands back each line as it is written."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def pop(self) -> str:
+        text, self.text = self.text, ""
+        return text
+
+
+@bp.get("/audit.csv")
+def audit_csv():
+    _form, filters = _filters()
+    if filters is None:  # the list page says what to fix
+        return redirect(url_for("admin.audit", **_kept_args()))
+    zone = current_app.config["INTAKE_TIMEZONE"]
+    admin_audit.record_export(current_user)
+
+    def lines():
+        line = _Line()
+        writer = csv.writer(line)
+        for row in admin_audit.csv_rows(filters, zone):
+            writer.writerow(row)
+            yield line.pop()
+
+    filename = f"audit-{clinic_today().isoformat()}.csv"
+    return Response(
+        stream_with_context(lines()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,120 @@
+"""Staff accounts: list, invite, resend the invitation, change role, deactivate, reactivate."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from ...forms import PostForm
+from ...forms_admin import InviteForm, RoleForm
+from ...models import User
+from ...permissions import Role
+from ...services import admin_users
+from ...services.admin_common import AdminRefused
+from . import bp, show_refusal
+
+
+def _set_password_link(token: str) -> str:
+    return url_for("account.choose_password", token=token, _external=True)
+
+
+def _member(user_id: int) -> User:
+    return admin_users.staff_member(user_id) or abort(404)
+
+
+@bp.get("/users")
+def users():
+    return render_template("admin/users.html", users=admin_users.staff())
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+def invite_user():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            invitation = admin_users.invite(
+                form.first_name.data,
+                form.last_name.data,
+                form.email.data,
+                Role(form.role.data),
+                current_user,
+                _set_password_link,
+            )
+        except AdminRefused as refusal:
+            show_refusal(form, refusal)
+        else:
+            user = invitation.user
+            if invitation.sent:
+                flash(
+                    f"{user.full_name} is invited: we emailed them a link to set a password.",
+                    "success",
+                )
+            else:
+                flash(
+                    f"{user.full_name}'s account is created, but the invitation email could not "
+                    "be sent. Once mail works again, press “Resend invitation” below.",
+                    "warning",
+                )
+            return redirect(url_for("admin.show_user", user_id=user.id))
+    return render_template("admin/user_invite.html", form=form)
+
+
+@bp.get("/users/<int:user_id>")
+def show_user(user_id: int):
+    user = _member(user_id)
+    return _page(user, RoleForm(role=user.role))
+
+
+def _page(user: User, role_form: RoleForm):
+    return render_template("admin/user_show.html", user=user, role_form=role_form, form=PostForm())
+
+
+@bp.post("/users/<int:user_id>/role")
+def change_role(user_id: int):
+    user = _member(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            admin_users.change_role(user, Role(form.role.data), current_user)
+        except AdminRefused as refusal:
+            show_refusal(form, refusal)
+        else:
+            flash(f"{user.full_name} is now {admin_users.ROLE_NAMES[Role(user.role)]}.", "success")
+            return redirect(url_for("admin.show_user", user_id=user.id))
+    return _page(user, form)
+
+
+@bp.post("/users/<int:user_id>/resend")
+def resend_invitation(user_id: int):
+    user = _member(user_id)
+    if PostForm().validate_on_submit():
+        try:
+            sent = admin_users.send_invitation(user, current_user, _set_password_link)
+        except AdminRefused as refusal:
+            flash(str(refusal), "error")
+        else:
+            if sent:
+                flash(f"We emailed {user.email} a new link to set a password.", "success")
+            else:
+                flash("The email could not be sent. Please try again in a few minutes.", "error")
+    return redirect(url_for("admin.show_user", user_id=user.id))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+def deactivate_user(user_id: int):
+    return _set_active(_member(user_id), False)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+def reactivate_user(user_id: int):
+    return _set_active(_member(user_id), True)
+
+
+def _set_active(user: User, active: bool):
+    if PostForm().validate_on_submit():
+        try:
+            admin_users.set_active(user, active, current_user)
+        except AdminRefused as refusal:
+            flash(str(refusal), "error")
+        else:
+            state = "active again" if active else "deactivated: they can no longer sign in"
+            flash(f"{user.full_name} is {state}.", "success")
+    return redirect(url_for("admin.show_user", user_id=user.id))

@@ -1,0 +1,60 @@
+"""Only admins get into /admin: everyone else is refused, visitors are asked to sign in."""
+
+import pytest
+
+from intake.permissions import Role
+
+ADMIN_PAGES = [
+    "/admin",
+    "/admin/locations",
+    "/admin/locations/new",
+    "/admin/providers",
+    "/admin/types",
+    "/admin/consents",
+    "/admin/consents/new",
+    "/admin/users",
+    "/admin/users/invite",
+    "/admin/audit",
+    "/admin/audit.csv",
+]
+
+
+@pytest.mark.parametrize("role", [Role.PATIENT, Role.FRONT_DESK, Role.THERAPIST])
+def test_no_one_but_an_admin_may_open_administration(client, make_user, login_as, role):
+    login_as(make_user(role))
+    for url in ADMIN_PAGES:
+        assert client.get(url).status_code == 403, url
+    assert client.post("/admin/locations/new", data={"name": "Sneaky"}).status_code == 403
+    assert client.post("/admin/users/invite", data={"email": "x@example.org"}).status_code == 403
+
+
+def test_a_visitor_is_sent_to_sign_in(client):
+    for url in ADMIN_PAGES:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/account/login"), url
+
+
+def test_the_admin_home_links_every_area_with_its_numbers(
+    client, make_user, login_as, make_location, make_type
+):
+    login_as(make_user(Role.ADMIN))
+    make_location(name="Durham Central")
+    make_type(active=True)
+    make_type(active=False)
+    page = client.get("/admin").get_data(as_text=True)
+    for link in ("/admin/locations", "/admin/providers", "/admin/types", "/admin/consents"):
+        assert f'href="{link}"' in page
+    assert 'href="/admin/users"' in page and 'href="/admin/audit"' in page
+    assert "1 clinic:" in page
+    assert "1 offered for booking" in page
+    assert "1 active staff account." in page
+
+
+def test_signing_in_as_an_admin_lands_on_administration(client, make_user):
+    admin = make_user(Role.ADMIN)
+    response = client.post(
+        "/account/login", data={"email": admin.email, "password": "correct horse battery"}
+    )
+    assert response.headers["Location"] == "/admin"
+    assert client.get("/admin").status_code == 200

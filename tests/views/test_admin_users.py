@@ -1,0 +1,185 @@
+"""An admin invites staff by email, changes roles, deactivates; never locks themselves out."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from intake.extensions import db
+from intake.models import AuditEvent, User
+from intake.permissions import Role
+from tests.support.smtp import free_port
+
+
+@pytest.fixture
+def admin(make_user, login_as):
+    user = make_user(Role.ADMIN, first_name="Ada", last_name="Admin")
+    login_as(user)
+    return user
+
+
+def newcomer(**overrides) -> dict:
+    return {
+        "first_name": "Dana",
+        "last_name": "Reyes",
+        "email": "Dana.Reyes@Example.org",
+        "role": "front_desk",
+    } | overrides
+
+
+def user_by_email(app, email: str) -> User | None:
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == email)).first()
+        if user is not None:
+            db.session.expunge(user)
+        return user
+
+
+def set_password_path(message) -> str:
+    link = re.search(r"https?://\S+/account/reset-password/\S+", message.get_content())
+    return link.group(0).split("localhost", 1)[1]
+
+
+def audited_users(app) -> list[int]:
+    with app.app_context():
+        return db.session.scalars(
+            select(AuditEvent.object_id).where(
+                AuditEvent.action == "admin_change", AuditEvent.object_type == "user"
+            )
+        ).all()
+
+
+def test_an_invited_therapist_sets_a_password_from_the_email_and_signs_in(
+    app, client, admin, smtp_server
+):
+    response = client.post("/admin/users/invite", data=newcomer(role="therapist"))
+    dana = user_by_email(app, "dana.reyes@example.org")
+    assert dana.role == "therapist" and dana.active
+    assert response.headers["Location"] == f"/admin/users/{dana.id}"
+    assert "is invited" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert audited_users(app) == [dana.id]
+
+    [message] = smtp_server.messages
+    assert message["X-Envelope-To"] == "dana.reyes@example.org"
+    assert "with the therapist role" in message.get_content()
+
+    invitee = app.test_client()
+    path = set_password_path(message)
+    assert invitee.get(path).status_code == 200
+    response = invitee.post(path, data={"password": "my own new secret"})
+    assert response.headers["Location"] == "/account/login"
+    assert invitee.get(path).status_code == 400  # the link works once
+    response = invitee.post(
+        "/account/login", data={"email": "dana.reyes@example.org", "password": "my own new secret"}
+    )
+    assert response.headers["Location"] == "/schedule"
+
+
+def test_when_the_mail_fails_the_account_stays_and_the_invitation_can_be_resent(
+    app, client, admin, smtp_server
+):
+    working_port = app.config["MAIL_PORT"]
+    app.config["MAIL_PORT"] = free_port()  # nobody listens there
+    response = client.post("/admin/users/invite", data=newcomer(), follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "the invitation email could not be sent" in page
+    assert "Resend invitation" in page
+    dana = user_by_email(app, "dana.reyes@example.org")
+    assert dana is not None and smtp_server.messages == []
+
+    app.config["MAIL_PORT"] = working_port
+    page = client.post(f"/admin/users/{dana.id}/resend", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "We emailed dana.reyes@example.org a new link" in page
+    [message] = smtp_server.messages
+    assert app.test_client().get(set_password_path(message)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"email": "not-an-email"}, "Enter a valid email."),
+        ({"email": "admin@example.org"}, "An account with that email already exists."),
+        ({"role": "patient"}, "Choose one of the roles listed."),
+        ({"first_name": ""}, "This is required."),
+    ],
+)
+def test_an_invitation_with_a_mistake_is_explained_and_nothing_created(
+    app, client, make_user, login_as, smtp_server, overrides, message
+):
+    login_as(make_user(Role.ADMIN, email="admin@example.org"))
+    page = client.post("/admin/users/invite", data=newcomer(**overrides)).get_data(as_text=True)
+    assert message in page
+    assert 'value="Reyes"' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1
+    assert smtp_server.messages == [] and audited_users(app) == []
+
+
+def test_the_staff_list_shows_staff_and_never_patients(client, admin, make_user):
+    make_user(Role.THERAPIST, first_name="Ben", email="ben@example.org")
+    make_user(Role.FRONT_DESK, first_name="Dana", email="dana@example.org", active=False)
+    make_user(Role.PATIENT, first_name="Maria", email="maria@example.org")
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "ben@example.org" in page and "Therapist" in page
+    assert "dana@example.org" in page and "Deactivated" in page
+    assert "maria@example.org" not in page
+
+
+def test_a_patient_cannot_be_reached_through_the_staff_pages(app, client, admin, make_user):
+    patient = make_user(Role.PATIENT)
+    assert client.get(f"/admin/users/{patient.id}").status_code == 404
+    assert client.post(f"/admin/users/{patient.id}/role", data={"role": "admin"}).status_code == 404
+    assert client.post(f"/admin/users/{patient.id}/deactivate").status_code == 404
+    assert client.get("/admin/users/9999").status_code == 404
+    assert user_by_email(app, patient.email).role == "patient"
+
+
+def test_an_admin_changes_a_role(app, client, admin, make_user):
+    dana = make_user(Role.FRONT_DESK)
+    response = client.post(f"/admin/users/{dana.id}/role", data={"role": "therapist"})
+    assert response.status_code == 302
+    assert user_by_email(app, dana.email).role == "therapist"
+    assert audited_users(app) == [dana.id]
+
+
+def test_an_admin_cannot_demote_or_deactivate_themselves(app, client, admin):
+    page = client.post(f"/admin/users/{admin.id}/role", data={"role": "front_desk"}).get_data(
+        as_text=True
+    )
+    assert "You cannot take away your own admin role." in page
+    page = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "You cannot deactivate your own account." in page
+    me = user_by_email(app, admin.email)
+    assert (me.role, me.active) == ("admin", True)
+    assert audited_users(app) == []
+
+
+def test_a_therapist_with_a_profile_cannot_become_front_desk(app, client, admin, make_provider):
+    provider = make_provider()
+    page = client.post(
+        f"/admin/users/{provider.user_id}/role", data={"role": "front_desk"}
+    ).get_data(as_text=True)
+    assert "has a provider profile" in page
+    with app.app_context():
+        assert db.session.get(User, provider.user_id).role == "therapist"
+
+
+def test_a_deactivated_member_cannot_sign_in_until_reactivated(app, client, admin, make_user):
+    ben = make_user(Role.THERAPIST)
+    client.post(f"/admin/users/{ben.id}/deactivate")
+    other = app.test_client()
+    credentials = {"email": ben.email, "password": "correct horse battery"}
+    assert other.post("/account/login", data=credentials).status_code == 200  # refused
+    client.post(f"/admin/users/{ben.id}/reactivate")
+    assert other.post("/account/login", data=credentials).status_code == 302
+    assert audited_users(app) == [ben.id, ben.id]
+
+
+def test_html_in_a_staff_name_is_shown_as_text(client, admin, smtp_server):
+    client.post("/admin/users/invite", data=newcomer(first_name="<i>Dana</i>"))
+    page = client.get("/admin/users").get_data(as_text=True)
+    assert "&lt;i&gt;Dana&lt;/i&gt;" in page and "<i>Dana</i>" not in page
