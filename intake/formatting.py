@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from flask import current_app
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 
 def phone_display(e164: str) -> str:
     try:

@@ -1,20 +1,26 @@
 """Every FlaskForm, grouped by area. Forms check shape; the domain decides."""
 
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 import phonenumbers
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
+    SearchField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -26,13 +32,15 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
 from .domain.screening import RULES
-from .formatting import clinic_today
+from .formatting import WEEKDAYS, clinic_today
+from .models import AppointmentStatus
+from .permissions import Role
 
 SHORT, MEDIUM, LONG = 100, 500, 2000
 
@@ -366,3 +374,397 @@ class CancelAppointmentForm(FlaskForm):
 
 class MoveAppointmentForm(FlaskForm):
     start = HiddenField(validators=[required()])
+
+
+# --- front desk --------------------------------------------------------------------------
+
+MAX_SEARCH = 100
+MAX_EXPORT_DAYS = 366
+
+STATUS_LABELS = {
+    AppointmentStatus.REQUESTED: "Requested",
+    AppointmentStatus.CONFIRMED: "Confirmed",
+    AppointmentStatus.DECLINED: "Declined",
+    AppointmentStatus.CANCELLED: "Cancelled",
+    AppointmentStatus.COMPLETED: "Completed",
+    AppointmentStatus.NO_SHOW: "Missed",
+}
+# Every status has its label: a new status without one fails at import, not on a page.
+STATUS_CHOICES = options(
+    [*((status.value, STATUS_LABELS[status]) for status in AppointmentStatus), ("all", "Any")]
+)
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def plausible_day(form, field):
+    """Keep dates where calendars work: 9999-12-31 has no next day to end on."""
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"Choose a day between {FIRST_DAY.year} and {LAST_DAY.year}.")
+
+
+class GetForm(FlaskForm):
+    """Read from the query string; a GET changes nothing, so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
+class QueueFilterForm(GetForm):
+    provider = SelectField("Provider", default="")
+    location = SelectField("Location", default="")
+    status = SelectField("Status", choices=STATUS_CHOICES, default="requested")
+    from_ = DateField("Starts from", [Optional(), plausible_day], name="from")
+    to = DateField("Starts until", [Optional(), plausible_day])
+    needs_review = BooleanField("Needs therapist review")
+    q = SearchField(
+        "Name, phone or email",
+        [Optional(), Length(max=MAX_SEARCH, message=f"Search with up to {MAX_SEARCH} characters.")],
+        filters=[strip],
+    )
+
+    def validate_to(self, field):
+        if field.data and self.from_.data and field.data < self.from_.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+class ExportForm(GetForm):
+    # Ids of their own: this form shares a page with the queue's filters.
+    from_ = DateField(
+        "From", [InputRequired("Give the first day."), plausible_day], name="from", id="export-from"
+    )
+    to = DateField("To", [InputRequired("Give the last day."), plausible_day], id="export-to")
+
+    def validate_to(self, field):
+        if not (field.data and self.from_.data):
+            return
+        if field.data < self.from_.data:
+            raise ValidationError("The last day is before the first day.")
+        if field.data - self.from_.data >= timedelta(days=MAX_EXPORT_DAYS):
+            raise ValidationError(f"Export at most {MAX_EXPORT_DAYS} days at a time.")
+
+
+# --- actions on one request ----------------------------------------------------------
+
+
+class ActionForm(FlaskForm):
+    """Every action carries the revision the page showed, so a stale page cannot act."""
+
+    revision = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
+
+
+class ConfirmForm(ActionForm):
+    override_reason = TextAreaField(
+        "Admin override: why confirm without a therapist's review?",
+        [Optional(), Length(max=500)],
+        filters=[strip],
+    )
+
+
+class DeclineForm(ActionForm):
+    reason = TextAreaField(
+        "Reason for declining (sent to the patient)",
+        [required("Please give the patient a reason."), Length(max=500)],
+        filters=[strip],
+        id="decline-reason",  # ids of their own: every action form shares one page
+    )
+
+
+class CancelForm(ActionForm):
+    reason = TextAreaField(
+        "Reason for cancelling (sent to the patient)",
+        [required("Please give the patient a reason."), Length(max=500)],
+        filters=[strip],
+        id="cancel-reason",
+    )
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(
+        "Internal note (staff only, not emailed)",
+        [required("Write the note first."), Length(max=1000)],
+        filters=[strip],
+        id="note-text",
+    )
+
+
+class MoveForm(ActionForm):
+    provider = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
+    location = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
+    start = HiddenField(validators=[required(), Length(max=40)])
+
+
+class MoveSearchForm(GetForm):
+    provider = SelectField("Provider")
+    location = SelectField("Location")
+    week = DateField("Week starting", [Optional()])
+
+
+# --- therapist schedule ------------------------------------------------------------------
+
+
+def _revision() -> IntegerField:
+    # The version of the appointment the page showed: a change made since then wins.
+    return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+def _quarter_hour(form, field):
+    if field.data and (field.data.minute % 15 or field.data.second):
+        raise ValidationError("Use a time on the quarter hour, such as 9:00 or 9:15.")
+
+
+class OutcomeForm(FlaskForm):
+    revision = _revision()
+    outcome = SelectField(
+        choices=options([("completed", "Completed"), ("no_show", "No-show")]),
+        validators=[DataRequired()],
+    )
+
+
+class ReviewForm(FlaskForm):
+    revision = _revision()
+    outcome = RadioField(
+        "Your decision",
+        choices=options(
+            [
+                ("cleared", "Cleared: dry needling may go ahead"),
+                ("not_suitable", "Not suitable: the front desk will decline the request"),
+            ]
+        ),
+        validators=[InputRequired("Please choose cleared or not suitable.")],
+    )
+    note = TextAreaField(
+        "Note for the record",
+        [DataRequired("Please write a note explaining your decision."), Length(max=1000)],
+    )
+
+
+class HoursForm(FlaskForm):
+    location = SelectField("Location", coerce=int, validators=[InputRequired()])
+    weekday = SelectField(
+        "Day",
+        coerce=int,
+        choices=options(enumerate(WEEKDAYS)),
+        validators=[InputRequired()],
+    )
+    starts = TimeField(
+        "Starts",
+        [InputRequired("Please give a start time."), _quarter_hour],
+        render_kw={"step": 900},
+    )
+    ends = TimeField(
+        "Ends", [InputRequired("Please give an end time."), _quarter_hour], render_kw={"step": 900}
+    )
+
+    def validate_ends(self, field):
+        if self.starts.data and field.data and field.data <= self.starts.data:
+            raise ValidationError("The block must end after it starts.")
+
+
+def _plausible_year(form, field):
+    # The ends of the calendar cannot be moved to UTC: keep to years a diary would show.
+    if field.data and not 2000 <= field.data.year <= 2999:
+        raise ValidationError("Please give a date in this century.")
+
+
+class TimeOffForm(FlaskForm):
+    starts = DateTimeLocalField(
+        "From", [InputRequired("Please give the first day and time."), _plausible_year]
+    )
+    ends = DateTimeLocalField(
+        "Until", [InputRequired("Please give the last day and time."), _plausible_year]
+    )
+    reason = StringField("Reason (optional, not shown to patients)", [Optional(), Length(max=200)])
+
+    def validate_ends(self, field):
+        if self.starts.data and field.data and field.data <= self.starts.data:
+            raise ValidationError("The time off must end after it starts.")
+
+
+# --- administration ----------------------------------------------------------------------
+
+SLUG = Regexp(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    message="Use lower-case letters, digits and single hyphens, such as durham-central.",
+)
+US_TIMEZONES = options(
+    [
+        ("America/New_York", "Eastern (New York)"),
+        ("America/Chicago", "Central (Chicago)"),
+        ("America/Denver", "Mountain (Denver)"),
+        ("America/Phoenix", "Mountain, no daylight saving (Phoenix)"),
+        ("America/Los_Angeles", "Pacific (Los Angeles)"),
+        ("America/Anchorage", "Alaska (Anchorage)"),
+        ("Pacific/Honolulu", "Hawaii (Honolulu)"),
+    ]
+)
+STAFF_ROLE_CHOICES = options(
+    [(Role.FRONT_DESK, "Front desk"), (Role.THERAPIST, "Therapist"), (Role.ADMIN, "Admin")]
+)
+BIO_MAX = 4000
+CONSENT_MAX = 50_000
+
+
+def upper(value):
+    return value.upper() if isinstance(value, str) else value
+
+
+def _slug_field() -> StringField:
+    return StringField("Slug (used in web addresses)", [required(), Length(max=80), SLUG], [strip])
+
+
+# --- locations ----------------------------------------------------------------------
+
+
+class LocationForm(FlaskForm):
+    name = StringField("Name", [required(), Length(max=120)], [strip])
+    slug = _slug_field()
+    address = StringField("Street address", [required(), Length(max=200)], [strip])
+    city = StringField("City", [required(), Length(max=SHORT)], [strip])
+    state = StringField(
+        "State",
+        [required(), Regexp(r"^[A-Z]{2}$", message="Use the two-letter abbreviation, like NC.")],
+        [strip, upper],
+    )
+    zip_code = StringField(
+        "ZIP code", [required(), Regexp(r"^\d{5}$", message="Use 5 digits, like 27701.")], [strip]
+    )
+    phone = StringField("Phone", [required(), Length(max=40), PhoneNumber()], [strip])
+    timezone = SelectField(
+        "Time zone",
+        choices=US_TIMEZONES,
+        default="America/New_York",
+        validators=[required("Choose the clinic's time zone.")],
+        invalid_choice_message="Choose one of the time zones listed.",
+    )
+
+    def validate_timezone(self, field):
+        try:
+            ZoneInfo(field.data)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValidationError("Choose one of the time zones listed.") from error
+
+
+# --- providers ----------------------------------------------------------------------
+
+
+class ProviderForm(FlaskForm):
+    user_id = SelectField(
+        "Therapist account",
+        validators=[required("Choose the therapist's account.")],
+        invalid_choice_message="Choose one of the therapists listed.",
+    )
+    display_name = StringField("Name as patients see it", [required(), Length(max=120)], [strip])
+    slug = _slug_field()
+    credentials = StringField("Credentials", [required(), Length(max=120)], [strip])
+    training_hours = IntegerField(
+        "Hours of dry-needling training",
+        [
+            InputRequired("Enter the hours of training."),
+            NumberRange(0, 1000, "Enter a number from 0 to 1000."),
+        ],
+    )
+    bio = TextAreaField("Biography", [Optional(), Length(max=BIO_MAX)], [strip])
+    accepting_new_patients = BooleanField("Accepting new patients", default=True)
+    location_ids = MultiCheckboxField(
+        "Works at",
+        validators=[Optional()],
+        invalid_choice_message="Choose among the locations listed.",
+    )
+
+
+# --- appointment types --------------------------------------------------------------
+
+
+class AppointmentTypeForm(FlaskForm):
+    name = StringField("Name", [required(), Length(max=120)], [strip])
+    slug = _slug_field()
+    duration_minutes = IntegerField(
+        "Length of the visit (minutes)",
+        [
+            InputRequired("Enter the length in minutes."),
+            NumberRange(5, 240, "Enter from 5 to 240 minutes."),
+        ],
+    )
+    buffer_after_minutes = IntegerField(
+        "Time kept free after the visit (minutes)",
+        [
+            InputRequired("Enter 0 if none is needed."),
+            NumberRange(0, 60, "Enter from 0 to 60 minutes."),
+        ],
+        default=0,
+    )
+    involves_dry_needling = BooleanField(
+        "Involves dry needling (needs intake, screening and consent)", default=True
+    )
+    active = BooleanField("Offered for booking", default=True)
+
+    def validate_duration_minutes(self, field):
+        if field.data is not None and field.data % 5:
+            raise ValidationError("Use steps of 5 minutes, such as 30 or 45.")
+
+
+# --- consent versions ---------------------------------------------------------------
+
+
+class ConsentDraftForm(FlaskForm):
+    label = StringField("Version label", [required(), Length(max=40)], [strip])
+    body_markdown = TextAreaField(
+        "Consent text (Markdown)",
+        [required("Write the consent text."), Length(max=CONSENT_MAX)],
+    )
+
+
+# --- staff --------------------------------------------------------------------------
+
+
+class InviteForm(FlaskForm):
+    first_name = StringField("First name", [required(), Length(max=SHORT)], [strip])
+    last_name = StringField("Last name", [required(), Length(max=SHORT)], [strip])
+    email = EmailField(
+        "Email", [required(), Length(max=254), Email("Enter a valid email.")], [strip]
+    )
+    role = SelectField(
+        "Role",
+        choices=STAFF_ROLE_CHOICES,
+        validators=[required("Choose a role.")],
+        invalid_choice_message="Choose one of the roles listed.",
+    )
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        "Role",
+        choices=STAFF_ROLE_CHOICES,
+        validators=[required("Choose a role.")],
+        invalid_choice_message="Choose one of the roles listed.",
+    )
+
+
+# --- audit log ----------------------------------------------------------------------
+
+
+class AuditFilterForm(FlaskForm):
+    """Read from the query string: a search, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    patient = StringField("Patient number or email", [Optional(), Length(max=254)], [strip])
+    actor = StringField("Staff email", [Optional(), Length(max=254)], [strip])
+    action = SelectField(
+        "Action",
+        validators=[Optional()],
+        invalid_choice_message="Choose one of the actions listed.",
+    )
+    since = DateField("From", [Optional()])
+    until = DateField("To", [Optional()])
+
+    def validate_patient(self, field):
+        if field.data and not field.data.isdigit() and "@" not in field.data:
+            raise ValidationError("Enter a patient number, such as 42, or an email address.")
+
+    def validate_until(self, field):
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError("The end date must be on or after the start date.")

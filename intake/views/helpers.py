@@ -12,11 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..formatting import clock, iso_minute, local_datetime, long_date, phone_display, when
+from ..formatting import WEEKDAYS, clock, iso_minute, local_datetime, long_date, phone_display, when
 from ..models import Location, utcnow
 
 log = logging.getLogger(__name__)
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def consent_max_age() -> timedelta:

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..forms import PostForm, options
-from ..forms_schedule import HoursForm, OutcomeForm, ReviewForm, TimeOffForm
+from ..forms import HoursForm, OutcomeForm, PostForm, ReviewForm, TimeOffForm, options
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
 from ..services import changes, feed, schedule, working_time

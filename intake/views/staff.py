@@ -19,8 +19,7 @@ from flask import (
 from flask_login import current_user
 
 from ..formatting import clinic_today
-from ..forms import options
-from ..forms_staff import (
+from ..forms import (
     CancelForm,
     ConfirmForm,
     DeclineForm,
@@ -29,6 +28,7 @@ from ..forms_staff import (
     MoveSearchForm,
     NoteForm,
     QueueFilterForm,
+    options,
 )
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint

@@ -14,8 +14,7 @@ from flask import (
 from flask_login import current_user
 
 from ...formatting import clinic_today
-from ...forms import options
-from ...forms_admin import AuditFilterForm
+from ...forms import AuditFilterForm, options
 from ...services import admin_audit
 from ...services.admin_audit import AuditFilters
 from . import bp

@@ -4,8 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...forms import PostForm
-from ...forms_admin import ConsentDraftForm
+from ...forms import ConsentDraftForm, PostForm
 from ...models import ConsentVersion
 from ...services import admin_consents
 from ...services.admin_common import AdminRefused

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...extensions import db
-from ...forms_admin import LocationForm
+from ...forms import LocationForm
 from ...models import Location
 from ...services import admin_clinic
 from ...services.admin_common import AdminRefused

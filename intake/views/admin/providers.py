@@ -3,8 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ...forms import options
-from ...forms_admin import ProviderForm
+from ...forms import ProviderForm, options
 from ...models import Provider
 from ...services import admin_clinic
 from ...services.admin_common import AdminRefused

@@ -3,8 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from ...forms import PostForm
-from ...forms_admin import InviteForm, RoleForm
+from ...forms import InviteForm, PostForm, RoleForm
 from ...models import User
 from ...permissions import Role
 from ...services import admin_users
