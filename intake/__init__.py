@@ -61,7 +61,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        # A deactivated account loses its open sessions at the next request.
+        return user if user is not None and user.active else None
 
 
 def register_blueprints(app: Flask) -> None:

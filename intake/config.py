@@ -41,6 +41,7 @@ class Defaults:
     INTAKE_STAFF_IDLE_MINUTES = 15
     INTAKE_STAFF_MAX_HOURS = 12
     INTAKE_PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays usable
+    INTAKE_INVITATION_MAX_AGE = 72 * 3600  # seconds a new staff member's link stays usable
     INTAKE_CLINIC_NAME = "Triangle Dry Needling & Physical Therapy"
     INTAKE_CLINIC_PHONE = "+19195550100"
     INTAKE_CLINIC_EMAIL = "hello@example.org"

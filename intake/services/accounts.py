@@ -52,8 +52,16 @@ def authenticate(email: str, password: str) -> User | None:
 # --- password reset -------------------------------------------------------------
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+# A reset link lives an hour; an invitation to new staff lives three days. Different salts,
+# so one kind of token can never be passed off as the other.
+_TOKEN_KINDS = {
+    "password-reset": "INTAKE_PASSWORD_RESET_MAX_AGE",
+    "invitation": "INTAKE_INVITATION_MAX_AGE",
+}
+
+
+def _serializer(kind: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=kind)
 
 
 def _fingerprint(user: User) -> str:
@@ -61,23 +69,28 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def reset_token(user: User) -> str:
-    return _serializer().dumps({"user": user.id, "fp": _fingerprint(user)})
+def reset_token(user: User, kind: str = "password-reset") -> str:
+    return _serializer(kind).dumps({"user": user.id, "fp": _fingerprint(user)})
+
+
+def invitation_token(user: User) -> str:
+    return reset_token(user, kind="invitation")
 
 
 def user_for_reset_token(token: str) -> User | None:
-    try:
-        data = _serializer().loads(
-            token[:500], max_age=current_app.config["INTAKE_PASSWORD_RESET_MAX_AGE"]
-        )
-    except (SignatureExpired, BadSignature):
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
-        return None
-    user = db.session.get(User, data["user"])
-    if user is None or not user.active or data.get("fp") != _fingerprint(user):
-        return None
-    return user
+    """The user a reset or invitation link was made for, while it is valid and unused."""
+    for kind, max_age_key in _TOKEN_KINDS.items():
+        try:
+            data = _serializer(kind).loads(token[:500], max_age=current_app.config[max_age_key])
+        except (SignatureExpired, BadSignature):
+            continue
+        if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+            return None
+        user = db.session.get(User, data["user"])
+        if user is None or not user.active or data.get("fp") != _fingerprint(user):
+            return None
+        return user
+    return None
 
 
 def send_reset_link(email: str, make_link) -> None:

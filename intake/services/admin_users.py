@@ -13,7 +13,7 @@ from ..domain.accounts import InvalidEmail
 from ..extensions import db
 from ..models import Provider, User
 from ..permissions import STAFF_ROLES, Role
-from .accounts import reset_token
+from .accounts import invitation_token
 from .admin_common import AdminRefused, commit_change
 from .users import AccountError, create_user
 
@@ -73,7 +73,7 @@ def send_invitation(user: User, actor: User, make_link: Callable[[str], str]) ->
     if not user.active:
         raise AdminRefused(f"{user.full_name} is deactivated: reactivate the account first.")
     config = current_app.config
-    minutes = config["INTAKE_PASSWORD_RESET_MAX_AGE"] // 60
+    hours = config["INTAKE_INVITATION_MAX_AGE"] // 3600
     message = mail.build_message(
         config,
         to=user.email,
@@ -82,8 +82,8 @@ def send_invitation(user: User, actor: User, make_link: Callable[[str], str]) ->
             f"Hello {user.first_name},\n\n"
             f"{actor.full_name} has set up a staff account for you at "
             f"{config['INTAKE_CLINIC_NAME']}, with the {ROLE_NAMES[Role(user.role)]} role. "
-            f"Open this link within {minutes} minutes to choose your password:\n\n"
-            f"{make_link(reset_token(user))}\n\n"
+            f"Open this link within {hours} hours to choose your password:\n\n"
+            f"{make_link(invitation_token(user))}\n\n"
             "Then sign in with this email address and your new password. The link works "
             "once; if it has expired, ask an administrator to send you a new one.\n"
         ),

@@ -26,6 +26,7 @@ from ..models import (
     utcnow,
 )
 from . import notifications
+from .directory import listed
 from .readiness import Step, booking_readiness, snapshot
 
 
@@ -67,7 +68,7 @@ def active_types() -> list[AppointmentType]:
 
 def provider_by_slug(slug: str) -> Provider | None:
     return db.session.scalars(
-        select(Provider).where(Provider.slug == slug[:80]).options(selectinload(Provider.locations))
+        listed().where(Provider.slug == slug[:80]).options(selectinload(Provider.locations))
     ).first()
 
 
@@ -360,6 +361,7 @@ def move_by_patient(
     hold = appointment.blocks_until - appointment.starts_at
     appointment.starts_at, appointment.ends_at = new_start, new_start + length
     appointment.blocks_until = new_start + hold
+    appointment.reminder_sent_at = None  # the new time deserves its own reminder
     appointment.status = AppointmentStatus.REQUESTED
     appointment.revision += 1
     appointment.updated_at = now

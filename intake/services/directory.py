@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ..domain.geo import Place, Point, UnknownPlace, distance_miles, locate
 from ..extensions import db
-from ..models import Location, Provider
+from ..models import Location, Provider, User
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,14 @@ class Directory:
     unknown_place: str | None = None
 
 
+def listed():
+    """Providers patients can see and book: those whose staff account is active."""
+    return select(Provider).join(Provider.user).where(User.active)
+
+
 def provider_directory(near: str = "") -> Directory:
     providers = db.session.scalars(
-        select(Provider).options(selectinload(Provider.locations)).order_by(Provider.display_name)
+        listed().options(selectinload(Provider.locations)).order_by(Provider.display_name)
     ).all()
     near = near.strip()
     if not near:
@@ -54,7 +59,7 @@ def _card_near(provider: Provider, point: Point) -> ProviderCard:
 
 def provider_profile(slug: str) -> Provider | None:
     return db.session.scalars(
-        select(Provider)
+        listed()
         .where(Provider.slug == slug)
         .options(selectinload(Provider.locations), selectinload(Provider.working_hours))
     ).first()

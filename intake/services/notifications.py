@@ -40,7 +40,7 @@ PATIENT_NOTICES = {
         "REQUEST",
     ),
     "reminder": Notice(
-        "Reminder: your appointment tomorrow",
+        "Reminder: your appointment is coming up",
         "A reminder of your appointment in the next day.",
         "REQUEST",
     ),

@@ -156,6 +156,7 @@ def move(
                 "starts_at": starts_at,
                 "ends_at": starts_at + (appointment.ends_at - appointment.starts_at),
                 "blocks_until": starts_at + (appointment.blocks_until - appointment.starts_at),
+                "reminder_sent_at": None,
                 **(_fresh_review() if provider.id != appointment.provider_id else {}),
             },
             now=now,

@@ -183,3 +183,35 @@ def test_html_in_a_staff_name_is_shown_as_text(client, admin, smtp_server):
     client.post("/admin/users/invite", data=newcomer(first_name="<i>Dana</i>"))
     page = client.get("/admin/users").get_data(as_text=True)
     assert "&lt;i&gt;Dana&lt;/i&gt;" in page and "<i>Dana</i>" not in page
+
+
+def test_an_invitation_link_lasts_three_days_but_a_reset_link_one_hour(app, make_user):
+    import time
+    from unittest import mock
+
+    from intake.services import accounts
+
+    user = make_user()
+    with app.test_request_context():
+        from intake.extensions import db as database
+
+        staff = database.session.merge(user)
+        invitation, reset = accounts.invitation_token(staff), accounts.reset_token(staff)
+        two_hours_later = time.time() + 2 * 3600
+        with mock.patch("itsdangerous.timed.time.time", return_value=two_hours_later):
+            assert accounts.user_for_reset_token(invitation).id == user.id
+            assert accounts.user_for_reset_token(reset) is None
+
+
+def test_deactivated_staff_lose_their_open_session(app, client, make_user, login_as):
+    from intake.extensions import db as database
+    from intake.models import User
+    from intake.permissions import Role
+
+    desk = make_user(Role.FRONT_DESK)
+    login_as(desk)
+    assert client.get("/staff/requests").status_code == 200
+    with app.app_context():
+        database.session.get(User, desk.id).active = False
+        database.session.commit()
+    assert client.get("/staff/requests").status_code == 302  # back to the sign-in page

@@ -108,3 +108,15 @@ def test_directory_query_count_does_not_grow_with_providers(
     with count_queries() as many:
         client.get("/providers?near=27701")
     assert len(many) == len(few) <= 4
+
+
+def test_a_provider_whose_account_is_deactivated_is_not_listed_or_bookable(
+    client, make_location, make_provider, make_user
+):
+    from intake.permissions import Role
+
+    gone = make_user(Role.THERAPIST, active=False)
+    make_provider("Left Clinic", [make_location()], slug="left", user=gone)
+    assert "Left Clinic" not in client.get("/providers").get_data(as_text=True)
+    assert client.get("/providers/left").status_code == 404
+    assert client.get("/book/left").status_code == 404
