@@ -3,11 +3,31 @@
 from sqlalchemy import func, select
 
 from intake.extensions import db
-from intake.models import Location, Provider, User, WorkingHours
+from intake.models import (
+    Appointment,
+    AppointmentType,
+    ConsentVersion,
+    Intake,
+    Location,
+    Provider,
+    SignedConsent,
+    User,
+    WorkingHours,
+)
 from intake.passwords import verify_password
 from intake.services import demo_data
 
-MODELS = (User, Location, Provider, WorkingHours)
+MODELS = (
+    User,
+    Location,
+    Provider,
+    WorkingHours,
+    AppointmentType,
+    ConsentVersion,
+    Intake,
+    SignedConsent,
+    Appointment,
+)
 
 
 def row_counts(app) -> dict[str, int]:

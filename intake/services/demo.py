@@ -3,6 +3,7 @@
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -10,9 +11,18 @@ from sqlalchemy import func, select
 from ..domain.consent import ACKNOWLEDGEMENTS
 from ..domain.geo import locate
 from ..extensions import db
-from ..models import AppointmentType, Location, Provider, SignedConsent, User, WorkingHours
+from ..models import (
+    Appointment,
+    AppointmentType,
+    Location,
+    Provider,
+    SignedConsent,
+    User,
+    WorkingHours,
+    utcnow,
+)
 from ..passwords import hash_password
-from . import consents, demo_data, intakes
+from . import booking, consents, demo_data, intakes
 
 CONSENT_V1 = Path(__file__).parent.parent / "content" / "consent_v1.md"
 
@@ -39,7 +49,8 @@ def seed_demo(password: str | None = None, make_password: Callable[[], str] = ra
     db.session.flush()  # location ids are needed to compare working hours
     logins = []
     for row in demo_data.STAFF + demo_data.PATIENTS:
-        logins.append(_upsert_user(row, password or make_password()))
+        fields = {k: v for k, v in row.items() if k != "answers"}
+        logins.append(_upsert_user(fields, password or make_password()))
     for row in demo_data.THERAPISTS:
         login = _upsert_user({**row, "role": "therapist"}, password or make_password())
         _upsert_provider(row, locations)
@@ -48,8 +59,10 @@ def seed_demo(password: str | None = None, make_password: Callable[[], str] = ra
         _upsert(AppointmentType, "slug", row)
     if consents.current_version() is None:
         consents.publish_version("1", CONSENT_V1.read_text(encoding="utf-8"))
-    _ready_to_book(demo_data.PATIENTS[0])
+    for row in demo_data.PATIENTS:
+        _ready_to_book(row)
     db.session.commit()
+    _demo_requests()
     return logins
 
 
@@ -57,7 +70,9 @@ def _ready_to_book(row: dict) -> None:
     """The demo patient has answered the intake and signed the consent, so booking is one step."""
     patient = db.session.scalars(select(User).where(User.email == row["email"])).one()
     if intakes.current_intake(patient.id) is None:
-        answers = demo_data.patient_answers(row["first_name"], row["last_name"], row["email"])
+        answers = demo_data.patient_answers(
+            row["first_name"], row["last_name"], row["email"], **row.get("answers", {})
+        )
         intakes.save_intake(patient, answers)
     version = consents.current_version()
     if not db.session.scalars(
@@ -135,3 +150,21 @@ def _upsert_provider(row: dict, locations: dict[str, Location]) -> None:
         provider.working_hours.append(
             WorkingHours(location_id=location_id, weekday=day, starts=start, ends=end)
         )
+
+
+def _demo_requests() -> None:
+    """Requests for the first free times, only while the clinic has no appointments at all."""
+    if db.session.scalar(select(func.count()).select_from(Appointment)):
+        return
+    now = utcnow()
+    for email, slug in demo_data.REQUESTS:
+        patient = db.session.scalars(select(User).where(User.email == email)).one()
+        provider = booking.provider_by_slug(slug)
+        kind = booking.active_types()[0]
+        choice = booking.SlotChoice(provider, provider.locations[0], kind)
+        today = now.date()
+        free = booking.slots_between(choice, today, today + timedelta(days=14), now)
+        if free:
+            booking.request_appointment(
+                patient, slug, choice.location.id, kind.id, free[0], "Demo request", now=now
+            )

@@ -48,7 +48,23 @@ STAFF = [
 
 PATIENTS = [
     dict(role="patient", first_name="Pat", last_name="Jordan", email="patient@example.org"),
+    dict(
+        role="patient",
+        first_name="Robin",
+        last_name="Hale",
+        email="robin.hale@example.org",
+        answers={"anticoagulants": "yes", "anticoagulants_detail": "Apixaban 5 mg twice a day"},
+    ),
+    dict(
+        role="patient",
+        first_name="Casey",
+        last_name="Ford",
+        email="casey.ford@example.org",
+        answers={"night_pain": "yes", "night_pain_detail": "Wakes me most nights"},
+    ),
 ]
+# The queue is not empty on the first morning: these patients have asked for a visit.
+REQUESTS = [("robin.hale@example.org", "john-carver"), ("casey.ford@example.org", "john-carver")]
 
 MORNING, AFTERNOON, LATE = (time(8), time(12)), (time(13), time(17)), (time(12), time(19))
 
