@@ -26,3 +26,10 @@ def _sqlite_on_begin(connection):
         return
     mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def begin_write(session) -> None:
+    """Start a fresh transaction that holds SQLite's write lock from its first statement, so
+    what a service checks is still true when it writes (PostgreSQL relies on constraints)."""
+    session.rollback()
+    session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})

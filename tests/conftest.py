@@ -347,3 +347,34 @@ def make_appointment(app):
         return persist(app, appointment)
 
     return build
+
+
+@pytest.fixture
+def book(app, make_user, make_location, make_provider):
+    """A 45-minute visit at a New York clinic, with a patient and provider of its own."""
+    from datetime import timedelta
+
+    from intake.models import Appointment, AppointmentStatus, AppointmentType
+
+    def build(starts_at, status=AppointmentStatus.CONFIRMED, patient=None):
+        n = next(_serial)
+        location = make_location(timezone="America/New_York")
+        provider = make_provider()
+        patient = patient or make_user(Role.PATIENT)
+        ends_at = starts_at + timedelta(minutes=45)
+        return persist(
+            app,
+            Appointment(
+                patient_id=patient.id,
+                provider_id=provider.id,
+                location_id=location.id,
+                type=AppointmentType(name="Dry needling", slug=f"visit-{n}", duration_minutes=45),
+                starts_at=starts_at,
+                ends_at=ends_at,
+                blocks_until=ends_at + timedelta(minutes=15),
+                status=status,
+                screening_snapshot={},
+            ),
+        )
+
+    return build

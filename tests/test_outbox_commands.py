@@ -1,50 +1,15 @@
 """The CLI that sends the outbox and the reminders, as an operator or a cron job runs it."""
 
 from datetime import UTC, datetime, timedelta
-from itertools import count
 from types import SimpleNamespace
 
-import pytest
 from sqlalchemy import select
 
 from intake import commands
 from intake.extensions import db
-from intake.models import Appointment, AppointmentStatus, AppointmentType, OutboxMessage
-from intake.permissions import Role
+from intake.models import Appointment, AppointmentStatus, OutboxMessage
 from tests.conftest import persist
 from tests.support.smtp import free_port
-
-_serial = count(1)
-
-
-@pytest.fixture
-def book(app, make_user, make_location, make_provider):
-    """An appointment at a New York clinic, with its own patient and provider."""
-
-    def build(starts_at: datetime, status=AppointmentStatus.CONFIRMED, patient=None):
-        n = next(_serial)
-        location = make_location(timezone="America/New_York")
-        provider = make_provider()
-        patient = patient or make_user(Role.PATIENT)
-        ends_at = starts_at + timedelta(minutes=45)
-        return persist(
-            app,
-            Appointment(
-                patient_id=patient.id,
-                provider_id=provider.id,
-                location_id=location.id,
-                type=AppointmentType(
-                    name="Dry needling", slug=f"cli-visit-{n}", duration_minutes=45
-                ),
-                starts_at=starts_at,
-                ends_at=ends_at,
-                blocks_until=ends_at + timedelta(minutes=15),
-                status=status,
-                screening_snapshot={},
-            ),
-        )
-
-    return build
 
 
 def queue_emails(app, *subjects: str) -> None:

@@ -9,13 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..database import SQLITE_BEGIN
+from ..database import begin_write
 from ..domain.availability import Interval, SlotRules, WeeklyHours, day_bounds, free_slots
 from ..extensions import db
 from ..models import (
     HOLDING_STATUSES,
     Appointment,
-    AppointmentEvent,
     AppointmentStatus,
     AppointmentType,
     Location,
@@ -27,6 +26,7 @@ from ..models import (
 )
 from . import notifications
 from .directory import listed
+from .history import appointment_history
 from .readiness import Step, booking_readiness, snapshot
 
 
@@ -188,12 +188,6 @@ def _zone(choice: SlotChoice) -> ZoneInfo:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _begin_write() -> None:
-    """Start a fresh transaction that holds SQLite's write lock from its first statement."""
-    db.session.rollback()
-    db.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
-
-
 def request_appointment(
     patient: User,
     provider_slug: str,
@@ -206,7 +200,7 @@ def request_appointment(
     """Store a request for a free slot; SlotTaken when someone was quicker."""
     now = now or utcnow()
     _require_zone(starts_at)
-    _begin_write()
+    begin_write(db.session)
     patient = db.session.get(User, patient.id)
     provider = provider_by_slug(provider_slug)
     if provider is None:
@@ -246,7 +240,7 @@ def request_appointment(
     except IntegrityError:
         db.session.rollback()
         return _after_conflict(patient.id, provider_slug, location_id, type_id, starts_at, now)
-    _record(appointment, patient.id, "requested", None, AppointmentStatus.REQUESTED, now)
+    appointment_history(appointment, patient, "requested", None, AppointmentStatus.REQUESTED, now)
     notifications.notify(appointment, "requested")
     db.session.commit()
     return appointment
@@ -291,28 +285,6 @@ def _check_free(choice: SlotChoice, starts_at: datetime, now: datetime, ignore=N
     )
 
 
-def _record(
-    appointment: Appointment,
-    actor_id: int | None,
-    action: str,
-    from_status,
-    to_status,
-    now: datetime,
-    detail: str = "",
-) -> None:
-    db.session.add(
-        AppointmentEvent(
-            appointment_id=appointment.id,
-            actor_id=actor_id,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            detail=detail[:1000],
-            at=now,
-        )
-    )
-
-
 class TooLate(BookingError):
     """Within the cut-off the clinic wants a phone call, not a click."""
 
@@ -334,13 +306,15 @@ def cancel_by_patient(
 ) -> Appointment:
     """LookupError when it is not theirs; TooLate inside the cut-off."""
     now = now or utcnow()
-    _begin_write()
+    begin_write(db.session)
     appointment = _own_for_change(patient, appointment_id, now)
     before = appointment.status
     appointment.status = AppointmentStatus.CANCELLED
     appointment.revision += 1
     appointment.updated_at = now
-    _record(appointment, patient.id, "cancelled", before, appointment.status, now, reason.strip())
+    appointment_history(
+        appointment, patient, "cancelled", before, appointment.status, now, reason.strip()
+    )
     notifications.notify(appointment, "cancelled", reason.strip())
     db.session.commit()
     return appointment
@@ -352,7 +326,7 @@ def move_by_patient(
     """To another free slot of the same provider, place and type; it needs confirming again."""
     now = now or utcnow()
     _require_zone(new_start)
-    _begin_write()
+    begin_write(db.session)
     appointment = _own_for_change(patient, appointment_id, now)
     choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
     _check_free(choice, new_start, now, ignore=appointment.id)
@@ -372,9 +346,9 @@ def move_by_patient(
         raise SlotTaken(
             "That time was just taken by someone else.", next_free(choice, new_start, now)
         ) from None
-    _record(
+    appointment_history(
         appointment,
-        patient.id,
+        patient,
         "moved",
         before_status,
         appointment.status,

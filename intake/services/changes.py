@@ -5,10 +5,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
+from ..database import begin_write
 from ..extensions import db
-from ..models import Appointment, AppointmentEvent, AppointmentStatus, Provider, User, utcnow
+from ..models import Appointment, AppointmentStatus, Provider, User, utcnow
 from . import audit, notifications
-from .booking import BookingError, _begin_write
+from .booking import BookingError
+from .history import appointment_history
 
 
 class ChangedMeanwhile(BookingError):
@@ -44,7 +46,7 @@ def claim(
 ) -> Appointment:
     """Apply `changes` only if nobody changed the row since `seen_revision` and its status
     is one of `allowed_from`; bumps the revision. Starts its own write transaction."""
-    _begin_write()
+    begin_write(db.session)
     result = db.session.execute(
         update(Appointment)
         .where(
@@ -84,7 +86,7 @@ def change_status(
     appointment = claim(
         appointment_id, seen_revision, allowed_from, {"status": to_status, **(extra or {})}, now
     )
-    history(appointment, actor, action, from_status, to_status, now, detail)
+    appointment_history(appointment, actor, action, from_status, to_status, now, detail)
     if notify:
         notifications.notify(appointment, notify, detail)
     audit.record(
@@ -96,25 +98,3 @@ def change_status(
     )
     db.session.commit()
     return appointment
-
-
-def history(
-    appointment: Appointment,
-    actor: User | None,
-    action: str,
-    from_status,
-    to_status,
-    now: datetime,
-    detail: str = "",
-) -> None:
-    db.session.add(
-        AppointmentEvent(
-            appointment_id=appointment.id,
-            actor_id=actor.id if actor else None,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            detail=detail[:1000],
-            at=now,
-        )
-    )

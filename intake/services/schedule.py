@@ -20,6 +20,7 @@ from ..models import (
     utcnow,
 )
 from . import audit, changes
+from .history import appointment_history
 
 VIEWS = ("day", "week")
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
@@ -233,7 +234,9 @@ def review(
         },
         now,
     )
-    changes.history(appointment, actor, "reviewed", status, status, now, REVIEW_OUTCOMES[outcome])
+    appointment_history(
+        appointment, actor, "reviewed", status, status, now, REVIEW_OUTCOMES[outcome]
+    )
     audit.record(
         "reviewed",
         actor_id=actor.id,

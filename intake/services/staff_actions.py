@@ -31,6 +31,7 @@ from .booking import (
     slots_between,
 )
 from .changes import ChangedMeanwhile
+from .history import appointment_history
 
 __all__ = ["ActionRefused", "BookingError", "ChangedMeanwhile", "ReviewNeeded", "SlotTaken"]
 
@@ -301,7 +302,7 @@ def _apply(
     claimed = changes.claim(
         appointment.id, seen_revision, allowed_from, {"status": to_status, **(extra or {})}, now
     )
-    changes.history(claimed, actor, action, from_status, to_status, now, detail)
+    appointment_history(claimed, actor, action, from_status, to_status, now, detail)
     if notify:
         notifications.notify(claimed, notify, email_reason)
     for name in ("status_changed", extra_audit):

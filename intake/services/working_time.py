@@ -8,10 +8,10 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..database import begin_write
 from ..extensions import db
 from ..models import HOLDING_STATUSES, Appointment, Provider, TimeOff, User, WorkingHours, utcnow
 from . import audit
-from .booking import _begin_write
 from .feed import initials
 from .schedule import ScheduleError
 
@@ -79,7 +79,7 @@ def add_hours(
         raise ScheduleError("Hours start and end on the quarter hour.")
     if starts >= ends:
         raise ScheduleError("The block must end after it starts.")
-    _begin_write()  # the overlap check and the insert see the same hours
+    begin_write(db.session)  # the overlap check and the insert see the same hours
     same_day = db.session.scalars(
         select(WorkingHours)
         .where(WorkingHours.provider_id == provider.id, WorkingHours.weekday == weekday)
@@ -105,7 +105,7 @@ def remove_hours(
     """LookupError when the block is not theirs; WouldDropAppointments when booked patients
     fall inside it."""
     now = now or utcnow()
-    _begin_write()
+    begin_write(db.session)
     block = db.session.scalars(
         select(WorkingHours)
         .where(WorkingHours.id == block_id, WorkingHours.provider_id == provider.id)
@@ -184,7 +184,7 @@ def add_time_off(
         raise ScheduleError("The time off must end after it starts.")
     if ends_at <= now:
         raise ScheduleError("That time has already passed.")
-    _begin_write()  # no request can slip into the time while we look
+    begin_write(db.session)  # no request can slip into the time while we look
     hit = _holding(
         Appointment.provider_id == provider.id,
         Appointment.starts_at < ends_at,
@@ -207,7 +207,7 @@ def add_time_off(
 
 
 def delete_time_off(provider: Provider, actor: User, time_off_id: int) -> None:
-    _begin_write()
+    begin_write(db.session)
     off = db.session.scalars(
         select(TimeOff).where(TimeOff.id == time_off_id, TimeOff.provider_id == provider.id)
     ).first()

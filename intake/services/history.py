@@ -1,0 +1,29 @@
+"""The history of an appointment: who did what, when, from which status to which."""
+
+from datetime import datetime
+
+from ..extensions import db
+from ..models import Appointment, AppointmentEvent, User
+
+
+def appointment_history(
+    appointment: Appointment,
+    actor: User | None,
+    action: str,
+    from_status,
+    to_status,
+    now: datetime,
+    detail: str = "",
+) -> None:
+    """Add one line to the history; the caller commits it with the change it describes."""
+    db.session.add(
+        AppointmentEvent(
+            appointment_id=appointment.id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            detail=detail[:1000],
+            at=now,
+        )
+    )
