@@ -333,6 +333,15 @@ class Appointment(db.Model):
         CheckConstraint(_in_values("status", AppointmentStatus), name="status_known"),
         # The provider's day and week: appointments of one provider in a time range.
         Index("ix_appointments_provider_span", "provider_id", "starts_at", "blocks_until"),
+        # Only holding appointments take time: free slots and the no-overlap trigger read these.
+        Index(
+            "ix_appointments_provider_holding",
+            "provider_id",
+            "starts_at",
+            "blocks_until",
+            sqlite_where=text("status IN ('requested', 'confirmed')"),
+            postgresql_where=text("status IN ('requested', 'confirmed')"),
+        ),
         Index("ix_appointments_status_created", "status", "created_at"),
         Index("ix_appointments_patient_starts", "patient_id", "starts_at"),
     )

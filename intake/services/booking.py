@@ -120,6 +120,8 @@ def slots_between(
                 Appointment.provider_id == choice.provider.id,
                 Appointment.status.in_(HOLDING_STATUSES),
                 Appointment.starts_at < span.end,
+                # No visit lasts a day: a lower bound keeps the index scan to the range.
+                Appointment.starts_at > span.start - timedelta(days=1),
                 Appointment.blocks_until > span.start,
                 Appointment.id != (ignore or 0),
             )
