@@ -1,0 +1,43 @@
+"""Health data stays out of the application log, whatever happens on the way."""
+
+import logging
+
+from tests.conftest import PASSWORD
+
+
+def test_a_booking_and_a_failed_sign_in_leave_no_personal_data_in_the_log(
+    app, client, clinic, ready_patient, caplog, smtp_server
+):
+    from datetime import UTC, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/New_York")
+    day = datetime.now(zone).date() + timedelta(days=3)
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    start = datetime.combine(day, time(10), tzinfo=zone).astimezone(UTC)
+    patient = ready_patient(anticoagulants="yes", anticoagulants_detail="Warfarin 5 mg")
+    caplog.set_level(logging.DEBUG)
+
+    client.post("/account/login", data={"email": patient.email, "password": "wrong password"})
+    client.post("/account/login", data={"email": patient.email, "password": PASSWORD})
+    sent = client.post(
+        f"/book/{clinic.provider.slug}/confirm",
+        data={
+            "location": clinic.location.id,
+            "type": clinic.type.id,
+            "start": start.strftime("%Y-%m-%dT%H:%MZ"),
+            "note": "Left calf, Warfarin",
+        },
+    )
+    assert sent.status_code == 302
+    app.config.update(MAIL_PORT=1)  # and a delivery that fails
+    from intake.services.outbox import deliver_due
+
+    with app.app_context():
+        deliver_due(app.config)
+
+    logged = caplog.text
+    assert caplog.records, "nothing was logged at all: the test would prove nothing"
+    for secret in (patient.email, "Warfarin", "Maria", "Lopez", PASSWORD, "+19195550142"):
+        assert secret not in logged, secret
