@@ -146,30 +146,19 @@ def record_export(actor: User) -> None:
     audit.record("exported_csv", actor_id=actor.id, object_type="audit_events", commit=True)
 
 
-def csv_safe(value) -> object:
-    """A spreadsheet runs a cell that starts like a formula; a leading quote keeps it text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def csv_rows(filters: AuditFilters, zone: str) -> Iterator[tuple]:
-    """The header, then every matching event, read from the database in batches."""
-    yield CSV_HEADER
+    """Every matching event, read from the database in batches."""
     result = db.session.execute(_rows(filters, zone).execution_options(yield_per=500))
     for row in result:
-        yield tuple(
-            csv_safe(value)
-            for value in (
-                row.at.astimezone(UTC).isoformat(timespec="seconds"),
-                row.action,
-                row.actor_id,
-                row.actor_name,
-                row.actor_email,
-                row.object_type,
-                row.object_id,
-                row.patient_id,
-                row.patient_name,
-                row.ip_address,
-            )
+        yield (
+            row.at.astimezone(UTC).isoformat(timespec="seconds"),
+            row.action,
+            row.actor_id,
+            row.actor_name,
+            row.actor_email,
+            row.object_type,
+            row.object_id,
+            row.patient_id,
+            row.patient_name,
+            row.ip_address,
         )

@@ -1,19 +1,15 @@
 """Front desk: the request queue, one request with its actions, and the CSV export."""
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -35,6 +31,7 @@ from ..permissions import Role, guard_blueprint
 from ..services import audit, changes, records, staff_actions
 from ..services import queue as queue_service
 from .booking import parse_start
+from .csv_download import csv_download
 from .errors import render_error
 from .helpers import clinic_locations, consent_max_age
 
@@ -281,28 +278,6 @@ def move(appointment_id: int):
 
 # --- export --------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value):
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def csv_lines(rows, header, every: int = 200):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for n, row in enumerate(rows, 1):
-        writer.writerow([csv_cell(value) for value in row])
-        if n % every == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
 
 @bp.get("/appointments.csv")
 def export_csv():
@@ -317,8 +292,4 @@ def export_csv():
     audit.record("exported_csv", actor_id=current_user.id, object_type="appointments", commit=True)
     first, last = form.from_.data, form.to.data
     rows = queue_service.export_rows(first, last, current_app.config["INTAKE_TIMEZONE"])
-    return Response(
-        stream_with_context(csv_lines(rows, queue_service.EXPORT_COLUMNS)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="appointments-{first}-{last}.csv"'},
-    )
+    return csv_download(rows, queue_service.EXPORT_COLUMNS, f"appointments-{first}-{last}.csv")

@@ -1,14 +1,10 @@
 """The audit log: filter, page through and export who looked at or changed what."""
 
-import csv
-
 from flask import (
-    Response,
     current_app,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
@@ -17,6 +13,7 @@ from ...formatting import clinic_today
 from ...forms import AuditFilterForm, options
 from ...services import admin_audit
 from ...services.admin_audit import AuditFilters
+from ..csv_download import csv_download
 from . import bp
 
 FILTER_KEYS = ("patient", "actor", "action", "since", "until")
@@ -54,20 +51,6 @@ def audit():
     )
 
 
-class _Line:
-    """A file-like target for csv.writer that hands back each line as it is written."""
-
-    def __init__(self):
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text += text
-
-    def pop(self) -> str:
-        text, self.text = self.text, ""
-        return text
-
-
 @bp.get("/audit.csv")
 def audit_csv():
     _form, filters = _filters()
@@ -76,16 +59,5 @@ def audit_csv():
     zone = current_app.config["INTAKE_TIMEZONE"]
     admin_audit.record_export(current_user)
 
-    def lines():
-        line = _Line()
-        writer = csv.writer(line)
-        for row in admin_audit.csv_rows(filters, zone):
-            writer.writerow(row)
-            yield line.pop()
-
-    filename = f"audit-{clinic_today().isoformat()}.csv"
-    return Response(
-        stream_with_context(lines()),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    rows = admin_audit.csv_rows(filters, zone)
+    return csv_download(rows, admin_audit.CSV_HEADER, f"audit-{clinic_today().isoformat()}.csv")
