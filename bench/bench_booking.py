@@ -35,7 +35,7 @@ from intake.models import (
     User,
     utcnow,
 )
-from intake.services import booking
+from intake.services import free_times
 
 BENCH = Path(__file__).resolve().parent
 SECRET_KEY = "bench-only-not-secret"  # noqa: S105
@@ -111,8 +111,8 @@ def free_slot_plan(app, count: int) -> list[dict]:
             starts = sorted(
                 (start, location.id)
                 for location in provider.locations
-                for start in booking.slots_between(
-                    booking.SlotChoice(provider, location, kind),
+                for start in free_times.slots_between(
+                    free_times.SlotChoice(provider, location, kind),
                     today + timedelta(days=14),
                     today + timedelta(days=59),
                     now,

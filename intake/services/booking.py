@@ -1,8 +1,6 @@
 """Requesting, cancelling and moving appointments; free slots from the availability engine."""
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -10,34 +8,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from ..database import begin_write
-from ..domain.availability import Interval, SlotRules, WeeklyHours, day_bounds, free_slots
 from ..extensions import db
 from ..models import (
     HOLDING_STATUSES,
     Appointment,
     AppointmentStatus,
-    AppointmentType,
-    Location,
     Provider,
-    TimeOff,
     User,
-    WorkingHours,
     utcnow,
 )
 from . import notifications
-from .directory import listed
+from .free_times import (
+    BookingError,
+    SlotChoice,
+    SlotTaken,
+    check_free,
+    next_free,
+    provider_by_slug,
+    require_zone,
+    resolve_choice,
+)
 from .history import appointment_history
 from .readiness import Step, booking_readiness, snapshot
-
-
-class BookingError(ValueError):
-    """A request we cannot take, with a sentence the patient can act on."""
-
-
-class SlotTaken(BookingError):
-    def __init__(self, message: str, next_free: list[datetime]):
-        super().__init__(message)
-        self.next_free = next_free
 
 
 class NotReady(BookingError):
@@ -46,112 +38,6 @@ class NotReady(BookingError):
     def __init__(self, step: Step):
         super().__init__(step.message)
         self.step = step
-
-
-@dataclass(frozen=True)
-class SlotChoice:
-    provider: Provider
-    location: Location
-    type: AppointmentType
-
-
-# --- reading --------------------------------------------------------------------------------
-
-
-def active_types() -> list[AppointmentType]:
-    return list(
-        db.session.scalars(
-            select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id)
-        )
-    )
-
-
-def provider_by_slug(slug: str) -> Provider | None:
-    return db.session.scalars(
-        listed().where(Provider.slug == slug[:80]).options(selectinload(Provider.locations))
-    ).first()
-
-
-def resolve_choice(provider: Provider, location_id, type_id) -> SlotChoice:
-    """The provider's location and an active type, or BookingError for anything tampered."""
-    location = next((loc for loc in provider.locations if str(loc.id) == str(location_id)), None)
-    if location is None:
-        raise BookingError(f"{provider.display_name} does not see patients at that location.")
-    kind = next((t for t in active_types() if str(t.id) == str(type_id)), None)
-    if kind is None:
-        raise BookingError("Please choose one of the appointment types we offer.")
-    return SlotChoice(provider, location, kind)
-
-
-def rules_for(kind: AppointmentType) -> SlotRules:
-    config = current_app.config
-    return SlotRules(
-        duration=timedelta(minutes=kind.duration_minutes),
-        buffer_after=timedelta(minutes=kind.buffer_after_minutes),
-        grid=timedelta(minutes=config["INTAKE_SLOT_GRID_MINUTES"]),
-        notice=timedelta(hours=config["INTAKE_BOOKING_NOTICE_HOURS"]),
-        horizon=timedelta(days=config["INTAKE_BOOKING_HORIZON_DAYS"]),
-    )
-
-
-def slots_between(
-    choice: SlotChoice,
-    first_day: date,
-    last_day: date,
-    now: datetime,
-    ignore: int | None = None,
-    bookings: bool = True,
-) -> list[datetime]:
-    """Free starts for the local days first_day..last_day; three queries whatever the data.
-    `ignore` leaves one appointment out (the one being moved); `bookings=False` leaves out
-    every appointment, to tell a taken time from one that was never offered."""
-    zone = choice.location.timezone
-    span = Interval(day_bounds(first_day, zone).start, day_bounds(last_day, zone).end)
-    hours = db.session.execute(
-        select(WorkingHours.weekday, WorkingHours.starts, WorkingHours.ends).where(
-            WorkingHours.provider_id == choice.provider.id,
-            WorkingHours.location_id == choice.location.id,
-        )
-    ).all()
-    # A provider is busy wherever they are booked, at any location.
-    busy = (
-        db.session.execute(
-            select(Appointment.starts_at, Appointment.blocks_until).where(
-                Appointment.provider_id == choice.provider.id,
-                Appointment.status.in_(HOLDING_STATUSES),
-                Appointment.starts_at < span.end,
-                # No visit lasts a day: a lower bound keeps the index scan to the range.
-                Appointment.starts_at > span.start - timedelta(days=1),
-                Appointment.blocks_until > span.start,
-                Appointment.id != (ignore or 0),
-            )
-        ).all()
-        if bookings
-        else []
-    )
-    time_off = db.session.execute(
-        select(TimeOff.starts_at, TimeOff.ends_at).where(
-            TimeOff.provider_id == choice.provider.id,
-            TimeOff.starts_at < span.end,
-            TimeOff.ends_at > span.start,
-        )
-    ).all()
-    return free_slots(
-        zone=zone,
-        first_day=first_day,
-        last_day=last_day,
-        hours=[WeeklyHours(*row) for row in hours],
-        busy=[Interval(*row) for row in busy],
-        time_off=[Interval(*row) for row in time_off],
-        rules=rules_for(choice.type),
-        now=now,
-    )
-
-
-def next_free(choice: SlotChoice, after: datetime, now: datetime, count: int = 5):
-    local_day = after.astimezone(_zone(choice)).date()
-    slots = slots_between(choice, local_day, local_day + timedelta(days=13), now)
-    return [s for s in slots if s > after][:count]
 
 
 def patient_appointments(patient_id: int) -> list[Appointment]:
@@ -183,10 +69,6 @@ def _appointment_details():
     )
 
 
-def _zone(choice: SlotChoice) -> ZoneInfo:
-    return ZoneInfo(choice.location.timezone)
-
-
 # --- writing --------------------------------------------------------------------------------
 
 
@@ -201,7 +83,7 @@ def request_appointment(
 ) -> Appointment:
     """Store a request for a free slot; SlotTaken when someone was quicker."""
     now = now or utcnow()
-    _require_zone(starts_at)
+    require_zone(starts_at)
     begin_write(db.session)
     patient = db.session.get(User, patient.id)
     provider = provider_by_slug(provider_slug)
@@ -215,7 +97,7 @@ def request_appointment(
     if (same := _own_request(patient, provider, starts_at)) is not None:
         db.session.rollback()
         return same  # a second tab or a double click: the request already exists
-    _check_free(choice, starts_at, now)
+    check_free(choice, starts_at, now)
     readiness = snapshot(patient, now)
     appointment = Appointment(
         patient_id=patient.id,
@@ -268,25 +150,6 @@ def _after_conflict(patient_id, provider_slug, location_id, type_id, starts_at, 
     raise SlotTaken("That time was just taken by someone else.", next_free(choice, starts_at, now))
 
 
-def _require_zone(starts_at: datetime) -> None:
-    if starts_at.tzinfo is None:
-        raise BookingError("Please choose one of the times shown.")
-
-
-def _check_free(choice: SlotChoice, starts_at: datetime, now: datetime, ignore=None) -> None:
-    _require_zone(starts_at)
-    day = starts_at.astimezone(_zone(choice)).date()
-    if starts_at in slots_between(choice, day, day, now, ignore=ignore):
-        return
-    if starts_at in slots_between(choice, day, day, now, bookings=False):
-        raise SlotTaken(
-            "That time was just taken by someone else.", next_free(choice, starts_at, now)
-        )
-    raise BookingError(
-        "That time is not available to book online. Please choose one of the times shown."
-    )
-
-
 class TooLate(BookingError):
     """Within the cut-off the clinic wants a phone call, not a click."""
 
@@ -327,11 +190,11 @@ def move_by_patient(
 ) -> Appointment:
     """To another free slot of the same provider, place and type; it needs confirming again."""
     now = now or utcnow()
-    _require_zone(new_start)
+    require_zone(new_start)
     begin_write(db.session)
     appointment = _own_for_change(patient, appointment_id, now)
     choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
-    _check_free(choice, new_start, now, ignore=appointment.id)
+    check_free(choice, new_start, now, ignore=appointment.id)
     before_status, before_start = appointment.status, appointment.starts_at
     length = appointment.ends_at - appointment.starts_at
     hold = appointment.blocks_until - appointment.starts_at

@@ -9,7 +9,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import Appointment, AppointmentStatus, Provider, User, utcnow
 from . import audit, notifications
-from .booking import BookingError
+from .free_times import BookingError
 from .history import appointment_history
 
 

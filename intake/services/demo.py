@@ -22,7 +22,7 @@ from ..models import (
     utcnow,
 )
 from ..passwords import hash_password
-from . import booking, consents, demo_data, intakes
+from . import booking, consents, demo_data, free_times, intakes
 
 CONSENT_V1 = Path(__file__).parent.parent / "content" / "consent_v1.md"
 
@@ -159,11 +159,11 @@ def _demo_requests() -> None:
     now = utcnow()
     for email, slug in demo_data.REQUESTS:
         patient = db.session.scalars(select(User).where(User.email == email)).one()
-        provider = booking.provider_by_slug(slug)
-        kind = booking.active_types()[0]
-        choice = booking.SlotChoice(provider, provider.locations[0], kind)
+        provider = free_times.provider_by_slug(slug)
+        kind = free_times.active_types()[0]
+        choice = free_times.SlotChoice(provider, provider.locations[0], kind)
         today = now.date()
-        free = booking.slots_between(choice, today, today + timedelta(days=14), now)
+        free = free_times.slots_between(choice, today, today + timedelta(days=14), now)
         if free:
             booking.request_appointment(
                 patient, slug, choice.location.id, kind.id, free[0], "Demo request", now=now

@@ -21,16 +21,16 @@ from ..models import (
 )
 from ..permissions import Role
 from . import audit, changes, notifications
-from .booking import (
+from .changes import ChangedMeanwhile
+from .free_times import (
     BookingError,
     SlotChoice,
     SlotTaken,
-    _check_free,
+    check_free,
     next_free,
     rules_for,
     slots_between,
 )
-from .changes import ChangedMeanwhile
 from .history import appointment_history
 
 __all__ = ["ActionRefused", "BookingError", "ChangedMeanwhile", "ReviewNeeded", "SlotTaken"]
@@ -269,7 +269,7 @@ def _still_free(appointment: Appointment, provider, location, starts_at: datetim
     # Checked as if asked the online notice period ahead: staff may act inside it.
     probe = starts_at - rules_for(appointment.type).notice
     try:
-        _check_free(choice, starts_at, probe, ignore=appointment.id)
+        check_free(choice, starts_at, probe, ignore=appointment.id)
     except SlotTaken as taken:
         raise SlotTaken(
             "Another appointment now holds that time.", next_free(choice, starts_at, now)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from ..forms import CancelAppointmentForm, MoveAppointmentForm
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import booking
+from ..services import booking, free_times
 from .booking import parse_start
 
 bp = Blueprint("appointments", __name__, url_prefix="/account/appointments")
@@ -48,7 +48,7 @@ def cancel(appointment_id: int):
         ), 400
     try:
         booking.cancel_by_patient(current_user, appointment_id, form.reason.data)
-    except booking.BookingError as error:
+    except free_times.BookingError as error:
         flash(str(error), "error")
     else:
         flash("Your appointment is cancelled. We have emailed you a confirmation.", "success")
@@ -65,12 +65,12 @@ def move(appointment_id: int):
         return redirect(url_for("appointments.show", appointment_id=appointment_id))
     try:
         booking.move_by_patient(current_user, appointment_id, start)
-    except booking.SlotTaken as taken:
-        choice = booking.SlotChoice(appointment.provider, appointment.location, appointment.type)
+    except free_times.SlotTaken as taken:
+        choice = free_times.SlotChoice(appointment.provider, appointment.location, appointment.type)
         return render_template(
             "booking/taken.html", choice=choice, taken=taken, move=appointment_id
         ), 409
-    except booking.BookingError as error:
+    except free_times.BookingError as error:
         flash(str(error), "error")
     else:
         flash("Your request has its new time. We will confirm it by email.", "success")

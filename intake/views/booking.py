@@ -9,7 +9,7 @@ from ..domain.availability import group_by_day
 from ..formatting import clinic_today
 from ..forms import BookingRequestForm
 from ..models import utcnow
-from ..services import booking
+from ..services import booking, free_times
 from ..services.directory import provider_directory
 from ..services.readiness import booking_readiness
 
@@ -51,8 +51,8 @@ def choose_provider():
 
 @bp.get("/<slug>")
 def choose_slot(slug: str):
-    provider = booking.provider_by_slug(slug) or abort(404)
-    types = booking.active_types()
+    provider = free_times.provider_by_slug(slug) or abort(404)
+    types = free_times.active_types()
     location_id = request.args.get("location") or (
         str(provider.locations[0].id) if len(provider.locations) == 1 else None
     )
@@ -68,15 +68,15 @@ def choose_slot(slug: str):
     )
     if location_id and type_id:
         try:
-            choice = booking.resolve_choice(provider, location_id, type_id)
-        except booking.BookingError as error:
+            choice = free_times.resolve_choice(provider, location_id, type_id)
+        except free_times.BookingError as error:
             context["error"] = str(error)
         else:
             today = clinic_today()
             first = parse_week(
                 request.args.get("week"), today, current_app.config["INTAKE_BOOKING_HORIZON_DAYS"]
             )
-            slots = booking.slots_between(
+            slots = free_times.slots_between(
                 choice, first, first + WEEK - timedelta(days=1), utcnow(), ignore=context["move"]
             )
             context.update(
@@ -94,15 +94,15 @@ def choose_slot(slug: str):
 @bp.route("/<slug>/confirm", methods=["GET", "POST"])
 @login_required
 def confirm(slug: str):
-    provider = booking.provider_by_slug(slug) or abort(404)
+    provider = free_times.provider_by_slug(slug) or abort(404)
     # A slot link carries the choice in the query; the form posts it back in hidden fields.
     form = BookingRequestForm(
         formdata=None if request.method == "GET" else request.form, data=request.args.to_dict()
     )
     start = parse_start(form.start.data)
     try:
-        choice = booking.resolve_choice(provider, form.location.data, form.type.data)
-    except booking.BookingError as error:
+        choice = free_times.resolve_choice(provider, form.location.data, form.type.data)
+    except free_times.BookingError as error:
         return render_template("booking/problem.html", message=str(error), provider=provider), 400
     step = booking_readiness(current_user, choice.type, utcnow())
     if step is not None:
@@ -116,13 +116,13 @@ def confirm(slug: str):
             appointment = booking.request_appointment(
                 current_user, slug, choice.location.id, choice.type.id, start, form.note.data or ""
             )
-        except booking.SlotTaken as taken:
+        except free_times.SlotTaken as taken:
             return render_template("booking/taken.html", choice=choice, taken=taken), 409
         except booking.NotReady as missing:
             return redirect(
                 url_for(missing.step.endpoint or "account.home", next=request.full_path)
             )
-        except booking.BookingError as error:
+        except free_times.BookingError as error:
             return _problem(provider, choice, str(error))
         return redirect(url_for("appointments.show", appointment_id=appointment.id, requested=1))
     return render_template("booking/confirm.html", form=form, choice=choice, start=start)

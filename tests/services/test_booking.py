@@ -22,16 +22,13 @@ from intake.models import (
     TimeOff,
 )
 from intake.services.booking import (
-    BookingError,
     NotReady,
-    SlotChoice,
-    SlotTaken,
     TooLate,
     cancel_by_patient,
     move_by_patient,
     request_appointment,
-    slots_between,
 )
+from intake.services.free_times import BookingError, SlotChoice, SlotTaken, slots_between
 from tests.conftest import persist
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 9:00 AM in Durham (EST)
