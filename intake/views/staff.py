@@ -28,7 +28,7 @@ from ..forms import (
 )
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import audit, changes, records, staff_actions
+from ..services import audit, changes, export, records, staff_actions
 from ..services import queue as queue_service
 from .booking import parse_start
 from .csv_download import csv_download
@@ -291,5 +291,5 @@ def export_csv():
         )
     audit.record("exported_csv", actor_id=current_user.id, object_type="appointments", commit=True)
     first, last = form.from_.data, form.to.data
-    rows = queue_service.export_rows(first, last, current_app.config["INTAKE_TIMEZONE"])
-    return csv_download(rows, queue_service.EXPORT_COLUMNS, f"appointments-{first}-{last}.csv")
+    rows = export.export_rows(first, last, current_app.config["INTAKE_TIMEZONE"])
+    return csv_download(rows, export.EXPORT_COLUMNS, f"appointments-{first}-{last}.csv")

@@ -15,7 +15,7 @@ from intake.domain.patients import age_on
 from intake.extensions import db
 from intake.models import AppointmentStatus, AuditEvent, SignedConsent
 from intake.permissions import Role
-from intake.services import queue
+from intake.services.export import export_rows
 from tests.conftest import persist
 
 DURHAM = ZoneInfo("America/New_York")
@@ -378,7 +378,7 @@ def test_the_csv_covers_only_the_range_in_start_order_across_chunks(
     today = datetime.now(DURHAM).date()
     with app.test_request_context():
         rows = list(
-            queue.export_rows(today, today + timedelta(days=10), "America/New_York", chunk=2)
+            export_rows(today, today + timedelta(days=10), "America/New_York", chunk=2)
         )
     assert [r[0] for r in rows] == [a.id for a in inside]
     body = export(client, today, today + timedelta(days=10)).get_data(as_text=True)
