@@ -178,3 +178,12 @@ def screen(answers: Mapping[str, object]) -> ScreeningResult:
             text = "" if detail is None else str(detail).strip()
             findings.append(Finding(rule.key, rule.level, rule.reason, text))
     return ScreeningResult(tuple(findings))
+
+
+def nothing_to_report() -> dict[str, str]:
+    """Every screening question answered "no" with an empty detail box."""
+    answers: dict[str, str] = {}
+    for rule in RULES:
+        answers[rule.key] = "no"
+        answers[f"{rule.key}_detail"] = ""
+    return answers

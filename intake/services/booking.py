@@ -29,7 +29,7 @@ from .free_times import (
     resolve_choice,
 )
 from .history import appointment_history
-from .readiness import Step, booking_readiness, snapshot
+from .readiness import Step, assess
 
 
 class NotReady(BookingError):
@@ -90,7 +90,7 @@ def request_appointment(
     if provider is None:
         raise BookingError("We could not find that provider.")
     choice = resolve_choice(provider, location_id, type_id)
-    step = booking_readiness(patient, choice.type, now)
+    step, readiness = assess(patient, choice.type, now)
     if step is not None:
         db.session.rollback()
         raise NotReady(step)
@@ -98,7 +98,6 @@ def request_appointment(
         db.session.rollback()
         return same  # a second tab or a double click: the request already exists
     check_free(choice, starts_at, now)
-    readiness = snapshot(patient, now)
     appointment = Appointment(
         patient_id=patient.id,
         provider_id=provider.id,

@@ -164,7 +164,7 @@ APPOINTMENT_TYPES = [
 
 def patient_answers(first_name: str, last_name: str, email: str, **overrides) -> dict:
     """A complete intake as stored, every safety answer "no" unless overridden."""
-    from ..domain.screening import RULES
+    from ..domain.screening import nothing_to_report
 
     answers = {
         "legal_first_name": first_name,
@@ -201,8 +201,6 @@ def patient_answers(first_name: str, last_name: str, email: str, **overrides) ->
         "referral_source": "friend",
         "referring_physician": "",
     }
-    for rule in RULES:
-        answers[rule.key] = "no"
-        answers[f"{rule.key}_detail"] = ""
+    answers.update(nothing_to_report())
     answers.update(overrides)
     return answers

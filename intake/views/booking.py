@@ -106,9 +106,7 @@ def confirm(slug: str):
         return render_template("booking/problem.html", message=str(error), provider=provider), 400
     step = booking_readiness(current_user, choice.type, utcnow())
     if step is not None:
-        if step.endpoint is None:
-            return render_template("booking/blocked.html", step=step), 403
-        return redirect(url_for(step.endpoint, next=request.full_path))
+        return _to_missing_step(step)
     if start is None:
         return _problem(provider, choice, "Please choose one of the times shown.")
     if form.validate_on_submit():
@@ -118,14 +116,20 @@ def confirm(slug: str):
             )
         except free_times.SlotTaken as taken:
             return render_template("booking/taken.html", choice=choice, taken=taken), 409
-        except booking.NotReady as missing:
-            return redirect(
-                url_for(missing.step.endpoint or "account.home", next=request.full_path)
-            )
+        except booking.NotReady as missing:  # it changed between the check and the write
+            return _to_missing_step(missing.step)
         except free_times.BookingError as error:
             return _problem(provider, choice, str(error))
         return redirect(url_for("appointments.show", appointment_id=appointment.id, requested=1))
     return render_template("booking/confirm.html", form=form, choice=choice, start=start)
+
+
+def _to_missing_step(step):
+    """Send the patient to the step they still need, to come back to this slot; a screening
+    that rules out online booking gets the page with the clinic's phone number."""
+    if step.endpoint is None:
+        return render_template("booking/blocked.html", step=step), 403
+    return redirect(url_for(step.endpoint, next=request.full_path))
 
 
 def _problem(provider, choice, message: str):

@@ -1,6 +1,6 @@
 """Intake answers a typical adult patient gives, as posted by the form and as stored."""
 
-from intake.domain.screening import RULES
+from intake.domain.screening import nothing_to_report
 
 
 def form_answers(**overrides) -> dict:
@@ -40,9 +40,7 @@ def form_answers(**overrides) -> dict:
         "referral_source": "friend",
         "referring_physician": "",
     }
-    for rule in RULES:
-        answers[rule.key] = "no"
-        answers[f"{rule.key}_detail"] = ""
+    answers.update(nothing_to_report())
     answers.update(overrides)
     return answers
 

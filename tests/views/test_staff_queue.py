@@ -377,9 +377,7 @@ def test_the_csv_covers_only_the_range_in_start_order_across_chunks(
     ask(patient, days=40)
     today = datetime.now(DURHAM).date()
     with app.test_request_context():
-        rows = list(
-            export_rows(today, today + timedelta(days=10), "America/New_York", chunk=2)
-        )
+        rows = list(export_rows(today, today + timedelta(days=10), "America/New_York", chunk=2))
     assert [r[0] for r in rows] == [a.id for a in inside]
     body = export(client, today, today + timedelta(days=10)).get_data(as_text=True)
     assert len(body.strip().splitlines()) == 4
