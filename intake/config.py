@@ -2,6 +2,7 @@
 
 import os
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -48,6 +49,10 @@ class Defaults:
     INTAKE_TIMEZONE = "America/New_York"
     # Behind TLS in production: redirect to https, secure cookies and HSTS.
     INTAKE_HTTPS = False
+    # Where patients reach the site, e.g. https://book.example.org: the only source of the
+    # links in emails and feeds. Required in production; debug and tests use the default.
+    INTAKE_BASE_URL = ""
+    DEV_BASE_URL = "http://localhost"
 
 
 def sqlite_default(instance_path: str) -> str:
@@ -77,6 +82,8 @@ class UnsafeConfig(SystemExit):
 
 def refuse_unsafe(app: Flask) -> None:
     if app.debug or app.testing:
+        if not app.config["INTAKE_BASE_URL"]:
+            app.config["INTAKE_BASE_URL"] = Defaults.DEV_BASE_URL
         return
     if app.config["SECRET_KEY"] in (DEV_SECRET_KEY, "", None):
         raise UnsafeConfig(
@@ -84,3 +91,29 @@ def refuse_unsafe(app: Flask) -> None:
             "environment or in instance/config.py, e.g. "
             "python -c 'import secrets; print(secrets.token_hex(32))'"
         )
+    if problem := base_url_problem(app.config["INTAKE_BASE_URL"]):
+        raise UnsafeConfig(f"Refusing to start: {problem}")
+    trust_base_url_host(app)
+
+
+def base_url_problem(base_url: str) -> str | None:
+    """Why INTAKE_BASE_URL cannot be the root of the links we mail, or None."""
+    if not base_url:
+        return (
+            "INTAKE_BASE_URL is not set. Set it to where patients reach the site "
+            "(e.g. FLASK_INTAKE_BASE_URL=https://book.example.org) so emailed links never "
+            "follow a request's Host header."
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"INTAKE_BASE_URL {base_url!r} is not an http(s) URL with a host."
+    if parts.query or parts.fragment or parts.path not in ("", "/"):
+        return f"INTAKE_BASE_URL {base_url!r} must be scheme and host only (no path or query)."
+    return None
+
+
+def trust_base_url_host(app: Flask) -> None:
+    """Answer only requests for our own host (Werkzeug refuses others with 400), unless
+    TRUSTED_HOSTS was set explicitly."""
+    if app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["INTAKE_BASE_URL"]).hostname]

@@ -23,7 +23,7 @@ END $$;
 
 
 def append_only_sql(table: str, dialect: str) -> list[str]:
-    """No UPDATE and no DELETE, ever."""
+    """No UPDATE and no DELETE, ever (see no_truncate_sql for PostgreSQL's TRUNCATE)."""
     if dialect == "postgresql":
         return [
             _POSTGRES_FUNCTIONS,
@@ -35,6 +35,14 @@ def append_only_sql(table: str, dialect: str) -> list[str]:
         f"BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END"
         for op in ("UPDATE", "DELETE")
     ]
+
+
+def no_truncate_sql(table: str) -> str:
+    """Row triggers do not see TRUNCATE; a statement trigger does (PostgreSQL only)."""
+    return (
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION refuse_change()"
+    )
 
 
 def frozen_once_published_sql(table: str, dialect: str) -> list[str]:
@@ -88,6 +96,11 @@ def no_overlap_sql(table: str, dialect: str) -> list[str]:
         f"status, provider_id ON {table} "
         f"WHEN {clash.format(same=' AND other.id != NEW.id')} {refuse}",
     ]
+
+
+def install_no_truncate(table: Table) -> None:
+    ddl = DDL(no_truncate_sql(table.name)).execute_if(dialect="postgresql")
+    event.listen(table, "after_create", ddl)
 
 
 def install_no_overlap(table: Table) -> None:

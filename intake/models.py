@@ -69,6 +69,9 @@ class User(UserMixin, db.Model):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on sign-out, password change, role change and deactivation: every session and
+    # remember-me cookie made before then stops working (see get_id).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     provider: Mapped["Provider | None"] = relationship(back_populates="user")
@@ -462,4 +465,6 @@ guards.install(AuditEvent.__table__, guards.append_only_sql)
 guards.install(ConsentVersion.__table__, guards.frozen_once_published_sql)
 guards.install(SignedConsent.__table__, guards.append_only_sql)
 guards.install(ConsentWithdrawal.__table__, guards.append_only_sql)
+for append_only in (AuditEvent, ConsentVersion, SignedConsent, ConsentWithdrawal):
+    guards.install_no_truncate(append_only.__table__)
 guards.install_no_overlap(Appointment.__table__)

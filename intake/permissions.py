@@ -19,12 +19,14 @@ STAFF_ROLES = frozenset({Role.FRONT_DESK, Role.THERAPIST, Role.ADMIN})
 
 
 def _check(roles: frozenset[Role]):
-    """Anonymous visitors go to login; signed-in users without the role get 403."""
+    """Anonymous visitors go to login; signed-in users without the role get 403. Admins pass
+    every staff guard, but a patient-only page (their own forms) is for patients alone."""
     from .extensions import login_manager
 
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if current_user.role not in roles and current_user.role != Role.ADMIN:
+    admin_passes = bool(roles & STAFF_ROLES)
+    if current_user.role not in roles and not (admin_passes and current_user.role == Role.ADMIN):
         abort(403)
     return None
 

@@ -1,7 +1,7 @@
 """The database itself refuses to change signed consents, withdrawals and published texts."""
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
@@ -89,3 +89,18 @@ def test_a_draft_may_be_edited_then_published(app):
     with app.app_context():
         texts = db.session.scalars(select(ConsentVersion.body_markdown)).all()
         assert texts == ["better draft"]
+
+
+@pytest.mark.parametrize(
+    "table", ["audit_events", "signed_consents", "consent_withdrawals", "consent_versions"]
+)
+def test_truncate_cannot_empty_an_append_only_table(app, signed, table):
+    """Row triggers do not see TRUNCATE; PostgreSQL has it, so a statement trigger refuses it.
+    (SQLite has no TRUNCATE: its DELETE triggers above cover the same ground.)"""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            assert refused(app, delete(SignedConsent))
+            return
+    assert refused(app, text(f"TRUNCATE {table} CASCADE"))
+    with app.app_context():
+        assert db.session.get(SignedConsent, signed) is not None

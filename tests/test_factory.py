@@ -8,7 +8,14 @@ from intake.config import DEV_SECRET_KEY, UnsafeConfig, normalise_database_url
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):
-    for name in ("SECRET_KEY", "FLASK_SECRET_KEY", "DATABASE_URL", "FLASK_DEBUG"):
+    for name in (
+        "SECRET_KEY",
+        "FLASK_SECRET_KEY",
+        "DATABASE_URL",
+        "FLASK_DEBUG",
+        "FLASK_INTAKE_BASE_URL",
+        "FLASK_TRUSTED_HOSTS",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -29,11 +36,36 @@ def test_production_refuses_the_development_secret_key():
         create_app({"SECRET_KEY": DEV_SECRET_KEY, "TESTING": False, "DEBUG": False})
 
 
-def test_production_starts_with_a_real_secret_key(monkeypatch):
+def test_production_starts_with_a_real_secret_key_and_base_url(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    monkeypatch.setenv("FLASK_INTAKE_BASE_URL", "https://book.example.org")
     app = create_app({"TESTING": False, "DEBUG": False})
     assert app.config["SECRET_KEY"] == "a-real-secret-from-the-environment"
     assert not app.testing
+    # Requests naming another host are refused before any view runs.
+    assert app.config["TRUSTED_HOSTS"] == ["book.example.org"]
+
+
+@pytest.mark.parametrize(
+    ("base_url", "complaint"),
+    [
+        ("", "INTAKE_BASE_URL is not set"),
+        ("book.example.org", "not an http"),
+        ("https://book.example.org/clinic?x=1", "scheme and host only"),
+    ],
+)
+def test_production_refuses_a_missing_or_malformed_base_url(monkeypatch, base_url, complaint):
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    with pytest.raises(UnsafeConfig, match=complaint):
+        create_app({"TESTING": False, "DEBUG": False, "INTAKE_BASE_URL": base_url})
+
+
+def test_a_request_for_another_host_is_refused_in_production(make_app):
+    app = make_app(TESTING=False, DEBUG=False, INTAKE_BASE_URL="https://book.example.org")
+    client = app.test_client()
+    assert client.get("/healthz", base_url="https://book.example.org").status_code == 200
+    refused = client.get("/healthz", base_url="https://clinic-login.attacker.example")
+    assert refused.status_code == 400
 
 
 def test_environment_overrides_defaults(monkeypatch):

@@ -9,6 +9,7 @@ from .. import sessions
 from ..domain.accounts import InvalidEmail
 from ..extensions import limiter
 from ..forms import LoginForm, NewPasswordForm, PostForm, RegisterForm, ResetRequestForm
+from ..links import external_url
 from ..models import utcnow
 from ..permissions import STAFF_ROLES, Role
 from ..services import accounts, audit
@@ -103,7 +104,7 @@ def reset_password():
     if form.validate_on_submit():
         accounts.send_reset_link(
             form.email.data,
-            lambda token: url_for("account.choose_password", token=token, _external=True),
+            lambda token: external_url("account.choose_password", token=token),
         )
         # The same answer whether or not the account exists.
         return render_template("account/reset_sent.html")
@@ -131,6 +132,8 @@ def choose_password(token: str):
 @bp.get("")
 @login_required
 def home():
+    if current_user.role != Role.PATIENT:
+        return redirect(home_for(current_user))  # staff see patients through their records
     intake = current_intake(current_user.id)
     return render_template(
         "account/home.html",

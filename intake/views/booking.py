@@ -3,12 +3,13 @@
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from ..domain.availability import group_by_day
 from ..formatting import clinic_today
 from ..forms import BookingRequestForm
 from ..models import utcnow
+from ..permissions import Role, role_required
 from ..services import booking, free_times
 from ..services.directory import provider_directory
 from ..services.readiness import booking_readiness
@@ -92,7 +93,7 @@ def choose_slot(slug: str):
 
 
 @bp.route("/<slug>/confirm", methods=["GET", "POST"])
-@login_required
+@role_required(Role.PATIENT)
 def confirm(slug: str):
     provider = free_times.provider_by_slug(slug) or abort(404)
     # A slot link carries the choice in the query; the form posts it back in hidden fields.

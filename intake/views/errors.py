@@ -1,8 +1,8 @@
 """Error pages inside the site layout, never a bare traceback."""
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from ..extensions import db
 
@@ -38,6 +38,13 @@ def register(app: Flask) -> None:
             400,
             "This form has expired",
             "For your security, forms expire. Please go back, reload the page and send it again.",
+        )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no site layout either.
+        return Response(
+            "This site does not answer for that host name.\n", 400, mimetype="text/plain"
         )
 
     @app.errorhandler(HTTPException)

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..forms import HoursForm, OutcomeForm, PostForm, ReviewForm, TimeOffForm, options
+from ..links import external_url
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
 from ..services import changes, feed, schedule, working_time
@@ -239,5 +240,5 @@ def regenerate_feed_token(provider):
         abort(400)
     token = feed.new_token(provider, current_user)
     # Shown on this response only: neither a flash nor a redirect keeps it anywhere.
-    url = url_for("feed.calendar", token=token, _external=True)
+    url = external_url("feed.calendar", token=token)
     return render_template("schedule/feed_token.html", provider=provider, form=PostForm(), url=url)

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...forms import InviteForm, PostForm, RoleForm
+from ...links import external_url
 from ...models import User
 from ...permissions import Role
 from ...services import admin_users
@@ -12,7 +13,7 @@ from . import bp, show_refusal
 
 
 def _set_password_link(token: str) -> str:
-    return url_for("account.choose_password", token=token, _external=True)
+    return external_url("account.choose_password", token=token)
 
 
 def _member(user_id: int) -> User:

@@ -1,0 +1,11 @@
+"""Absolute links for emails and calendar feeds, from the configured base URL only.
+
+A link built from the request's Host header would let anyone who can send a request make
+the clinic mail its patients a link to another site; INTAKE_BASE_URL is the one source."""
+
+from flask import current_app, url_for
+
+
+def external_url(endpoint: str, **values) -> str:
+    """The endpoint's URL under INTAKE_BASE_URL, whatever host the request named."""
+    return current_app.config["INTAKE_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
