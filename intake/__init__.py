@@ -3,17 +3,10 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
-from .extensions import (
-    CONTENT_SECURITY_POLICY,
-    csrf,
-    db,
-    limiter,
-    login_manager,
-    migrate,
-    talisman,
-)
+from . import config, headers
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -30,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.refuse_unsafe(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    register_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -39,9 +33,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def register_proxy(app: Flask) -> None:
+    """Behind INTAKE_PROXY_HOPS proxies, the client's address and scheme are theirs to tell.
+    X-Forwarded-Host stays ignored: our links come from INTAKE_BASE_URL alone."""
+    if hops := config.proxy_hops(app):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0, x_port=0)
+
+
 def register_extensions(app: Flask) -> None:
     from . import models  # the models must be known before migrations look
 
+    headers.init_app(app)  # first, see headers.init_app
     db.init_app(app)
     migrate.init_app(app, db)
     csrf.init_app(app)
@@ -49,15 +51,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.login_message = "Please sign in to continue."
-    https = app.config["INTAKE_HTTPS"]
-    talisman.init_app(
-        app,
-        force_https=https,
-        strict_transport_security=https,
-        session_cookie_secure=https,
-        content_security_policy=CONTENT_SECURITY_POLICY,
-        referrer_policy="same-origin",
-    )
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -75,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
         consent,
         feed,
         health,
+        icons,
         providers,
         public,
         questionnaire,
@@ -85,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (
         public,
+        icons,
         providers,
         health,
         account,

@@ -17,8 +17,12 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 4 * 3600
 
-    RATELIMIT_STORAGE_URI = "memory://"  # use redis://... when running several processes
+    # One process only; RATELIMIT_STORAGE_URI or REDIS_URL in the environment switch to Redis,
+    # which several workers must share or each counts on its own.
+    RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # intake/headers.py decides which responses may be compressed (BREACH), not the extension.
+    COMPRESS_REGISTER = False
     REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -49,6 +53,9 @@ class Defaults:
     INTAKE_TIMEZONE = "America/New_York"
     # Behind TLS in production: redirect to https, secure cookies and HSTS.
     INTAKE_HTTPS = False
+    # Reverse proxies in front that append to X-Forwarded-For/-Proto (nginx or Caddy: 1).
+    # 0 trusts neither header, so a client cannot spoof its address.
+    INTAKE_PROXY_HOPS = 0
     # Where patients reach the site, e.g. https://book.example.org: the only source of the
     # links in emails and feeds. Required in production; debug and tests use the default.
     INTAKE_BASE_URL = ""
@@ -74,6 +81,10 @@ def load_environment(app: Flask) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
     if os.environ.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    if os.environ.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+    elif os.environ.get("REDIS_URL") and not os.environ.get("FLASK_RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
 
 
 class UnsafeConfig(SystemExit):
@@ -117,3 +128,16 @@ def trust_base_url_host(app: Flask) -> None:
     TRUSTED_HOSTS was set explicitly."""
     if app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = [urlsplit(app.config["INTAKE_BASE_URL"]).hostname]
+
+
+def proxy_hops(app: Flask) -> int:
+    """INTAKE_PROXY_HOPS as a count, refused at start-up when it is not one."""
+    hops = app.config["INTAKE_PROXY_HOPS"]
+    if isinstance(hops, str) and hops.strip().isdigit():
+        hops = int(hops)
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise UnsafeConfig(
+            f"Refusing to start: INTAKE_PROXY_HOPS {hops!r} is not a number of proxies "
+            "(0 when clients connect directly, 1 behind one nginx or Caddy)."
+        )
+    return hops

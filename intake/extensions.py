@@ -1,11 +1,11 @@
 """Extension objects, created unbound and attached by the app factory."""
 
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -28,11 +28,13 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
-talisman = Talisman()
+compress = Compress()  # applied by intake/headers.py, page by page
 # Slows password guessing and mail-bombing; storage is RATELIMIT_STORAGE_URI (Redis in production).
+# The address is the client's own once INTAKE_PROXY_HOPS lets ProxyFix read X-Forwarded-For.
 limiter = Limiter(key_func=get_remote_address)
 
 # Strict policy: our own scripts and styles only, nothing inline, nothing from elsewhere.
+# Sent by intake/headers.py.
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",

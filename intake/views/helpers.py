@@ -6,7 +6,6 @@ from datetime import timedelta
 import markdown as markdown_lib
 import nh3
 from flask import Flask, current_app, g, request
-from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,7 +22,7 @@ def consent_max_age() -> timedelta:
 
 
 def client_ip() -> str:
-    """The address the request came from; a proxy in front must be declared with ProxyFix."""
+    """The client's address; behind a proxy, INTAKE_PROXY_HOPS makes it the real one."""
     return request.remote_addr or "unknown"
 
 
@@ -57,13 +56,6 @@ def register(app: Flask) -> None:
     app.add_template_global(utcnow, "now")
     app.add_template_global(timedelta)
     app.add_template_global(clinic_locations)
-
-    @app.after_request
-    def no_store_for_signed_in(response):
-        # Pages seen signed in can hold health data: never keep them in a shared cache.
-        if current_user.is_authenticated:
-            response.headers["Cache-Control"] = "no-store"
-        return response
 
     @app.context_processor
     def clinic():
