@@ -63,7 +63,17 @@ def finish(response: Response) -> Response:
         # Never kept by a browser's back button, a shared computer or a proxy cache.
         response.headers["Cache-Control"] = "no-store"
     if may_compress(response):
-        response = compress.after_request(response)
+        response = compress_closing_files(response)
+    return response
+
+
+def compress_closing_files(response: Response) -> Response:
+    # Flask-Compress wraps a file's chunks in a generator and drops the file itself, so the
+    # file would stay open until garbage collection; close it with the response.
+    inner = response.response if response.is_streamed else None
+    response = compress.after_request(response)
+    if inner is not None and inner is not response.response and hasattr(inner, "close"):
+        response.call_on_close(inner.close)
     return response
 
 

@@ -1,6 +1,7 @@
 """The app factory: layered configuration and the refusal of unsafe production settings."""
 
 import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intake import create_app
 from intake.config import DEV_SECRET_KEY, UnsafeConfig, normalise_database_url
@@ -15,6 +16,9 @@ def _clean_environment(monkeypatch):
         "FLASK_DEBUG",
         "FLASK_INTAKE_BASE_URL",
         "FLASK_TRUSTED_HOSTS",
+        "RATELIMIT_STORAGE_URI",
+        "FLASK_RATELIMIT_STORAGE_URI",
+        "REDIS_URL",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -87,6 +91,41 @@ def test_environment_overrides_defaults(monkeypatch):
 )
 def test_database_urls_are_routed_to_psycopg3(given, expected):
     assert normalise_database_url(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("environment", "storage"),
+    [
+        ({}, "memory://"),
+        ({"RATELIMIT_STORAGE_URI": "redis://cache:6379/1"}, "redis://cache:6379/1"),
+        ({"FLASK_RATELIMIT_STORAGE_URI": "redis://cache:6379/2"}, "redis://cache:6379/2"),
+        ({"REDIS_URL": "rediss://cache:6380/0"}, "rediss://cache:6380/0"),
+        (
+            {"REDIS_URL": "redis://cache:6379/0", "RATELIMIT_STORAGE_URI": "redis://limits:6379"},
+            "redis://limits:6379",
+        ),
+        (
+            {"REDIS_URL": "redis://cache:6379/0", "FLASK_RATELIMIT_STORAGE_URI": "memcached://m"},
+            "memcached://m",
+        ),
+    ],
+)
+def test_rate_limit_counters_go_where_the_environment_says(monkeypatch, environment, storage):
+    # The README's plain RATELIMIT_STORAGE_URI, or a platform's REDIS_URL, reaches the limiter.
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False})
+    assert app.config["RATELIMIT_STORAGE_URI"] == storage
+
+
+def test_proxy_hops_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FLASK_INTAKE_PROXY_HOPS", "1")
+    app = create_app({"TESTING": True})
+    assert app.config["INTAKE_PROXY_HOPS"] == 1
+    assert isinstance(app.wsgi_app, ProxyFix)
+    assert app.wsgi_app.x_for == app.wsgi_app.x_proto == 1
+    assert app.wsgi_app.x_host == 0  # links come from INTAKE_BASE_URL, never the proxy
+    assert not isinstance(create_app({"TESTING": True, "INTAKE_PROXY_HOPS": 0}).wsgi_app, ProxyFix)
 
 
 def test_responses_carry_a_strict_content_security_policy(client):
