@@ -7,6 +7,7 @@ from uuid import uuid4
 
 import pytest
 import redis
+from limits.storage import RedisStorage
 
 from intake.extensions import limiter
 
@@ -26,7 +27,8 @@ def shared_redis():
         client.delete(key)
     client.close()
     # The limiter is one object for every app in this process: let go of its connections.
-    limiter.storage.get_connection().close()
+    if isinstance(limiter.storage, RedisStorage):
+        limiter.storage.get_connection().close()
 
 
 def worker_settings(prefix: str) -> dict:
