@@ -19,3 +19,7 @@ accesslog = "-"
 errorlog = "-"
 logger_class = "intake.access_log.RedactingLogger"
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+
+# Gunicorn's control socket would live in $HOME, which the service user does not have (and
+# ProtectSystem forbids); nothing here uses it.
+control_socket_disable = True
