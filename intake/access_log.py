@@ -30,8 +30,19 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, redact_path(parts.path), "", ""))
 
 
+def _redact_args(args: tuple) -> tuple:
+    return tuple(redact_path(a) if isinstance(a, str) and a.startswith("/") else a for a in args)
+
+
 class RedactingLogger(Logger):
     """Gunicorn's logger with the request line, path, query and referer made safe to keep."""
+
+    def exception(self, msg, *args, **kwargs):
+        # A worker that fails on a request logs its URI ("Error handling request /...").
+        super().exception(msg, *_redact_args(args), **kwargs)
+
+    def error(self, msg, *args, **kwargs):
+        super().error(msg, *_redact_args(args), **kwargs)
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -1,5 +1,6 @@
 """Access logs keep no secrets: reset and feed tokens are redacted and query strings dropped."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -73,6 +74,22 @@ def test_the_logger_offers_no_atom_that_repeats_the_url_or_a_cookie():
         assert secret not in text
     assert atoms["r"] == "GET /account/reset-password/[redacted] HTTP/1.1"
     assert atoms["h"] == "203.0.113.7"
+
+
+def test_a_request_that_fails_in_a_worker_is_logged_without_its_token():
+    logger = RedactingLogger(Config())
+    caught = []
+    handler = logging.Handler()
+    handler.emit = lambda record: caught.append(record.getMessage())
+    logger.error_log.addHandler(handler)
+    try:
+        raise RuntimeError("the app failed")
+    except RuntimeError:
+        # What gunicorn's worker does when the application raises.
+        logger.exception("Error handling request %s", f"/schedule/feed/{FEED_TOKEN}.ics?x=1")
+    finally:
+        logger.error_log.removeHandler(handler)
+    assert caught == ["Error handling request /schedule/feed/[redacted]"]
 
 
 @pytest.fixture
