@@ -1,12 +1,15 @@
-"""Flask CLI: demo data, user accounts, and the email outbox and reminders."""
+"""Flask CLI: demo data, user accounts, the email outbox and reminders, and the doctor."""
 
+import os
 import time
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
+from . import doctor
+from .config import UnsafeConfig
 from .domain.accounts import InvalidEmail
 from .extensions import db
 from .models import User
@@ -118,8 +121,40 @@ def reminders_send_command() -> None:
     click.echo(f"reminders queued {queued}; {_counts(report)}")
 
 
+@click.command("doctor")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="gunicorn workers that will run (default: WEB_CONCURRENCY, else 2 as in deploy/).",
+)
+@click.pass_context
+def doctor_command(ctx: click.Context, workers: int | None) -> None:
+    """Check this configuration for production and say what is wrong; exit 1 if anything is.
+
+    Also installed as a Flask plugin command (pyproject.toml), so it runs even when the app
+    refuses to start, which is when it is needed most."""
+    try:
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        config, migrations_dir = app.config, app.extensions["migrate"].directory
+    except UnsafeConfig:
+        config, migrations_dir = doctor.unchecked_config(), "migrations"
+    workers = workers or int(os.environ.get("WEB_CONCURRENCY") or 2)
+    reports = doctor.run_checks(config, workers, os.path.abspath(migrations_dir))
+    for report in reports:
+        if not report.problems:
+            click.echo(f"ok       {report.check}")
+        for problem in report.problems:
+            click.echo(f"PROBLEM  {report.check}: {problem}")
+    count = sum(len(report.problems) for report in reports)
+    if count:
+        click.echo(f"{count} problem{'s' if count > 1 else ''}: fix before serving patients.")
+        ctx.exit(1)
+    click.echo("No problems found.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users)
     app.cli.add_command(outbox)
     app.cli.add_command(reminders)
+    app.cli.add_command(doctor_command)

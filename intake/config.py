@@ -35,6 +35,9 @@ class Defaults:
     MAIL_PASSWORD = ""
     MAIL_TIMEOUT = 10
     MAIL_DEFAULT_SENDER = "Clinic <no-reply@example.org>"
+    # "files" writes each email as an .eml file into INTAKE_MAIL_DIR (the demo's catcher).
+    MAIL_BACKEND = "smtp"
+    INTAKE_MAIL_DIR = ""  # empty: mail/ in the instance folder
 
     INTAKE_CONSENT_MAX_AGE_DAYS = 365
     INTAKE_FRONT_DESK_EMAIL = "frontdesk@example.org"

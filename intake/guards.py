@@ -83,8 +83,8 @@ def no_overlap_sql(table: str, dialect: str) -> list[str]:
             f"WHERE (status IN {_HOLDING})",
         ]
     # SQLite has one writer at a time, so a trigger that looks before writing is race-free.
-    clash = (
-        f"NEW.status IN {_HOLDING} AND EXISTS (SELECT 1 FROM {table} AS other "
+    clash = (  # DDL from our own table names, never from input
+        f"NEW.status IN {_HOLDING} AND EXISTS (SELECT 1 FROM {table} AS other "  # nosec
         f"WHERE other.provider_id = NEW.provider_id AND other.status IN {_HOLDING} "
         "AND other.starts_at < NEW.blocks_until AND NEW.starts_at < other.blocks_until{same})"
     )
