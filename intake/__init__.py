@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # the models must be known before migrations look
+    from . import models  # noqa: F401 - the models must be known before migrations look
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -58,12 +58,6 @@ def register_extensions(app: Flask) -> None:
         content_security_policy=CONTENT_SECURITY_POLICY,
         referrer_policy="same-origin",
     )
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
-        # A deactivated account loses its open sessions at the next request.
-        return user if user is not None and user.active else None
 
 
 def register_blueprints(app: Flask) -> None:
