@@ -1,5 +1,6 @@
 """Accounts: register, sign in and out, change or reset a password, the patient's home."""
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -32,6 +33,9 @@ AUTH_LIMIT = "10 per minute"  # per address
 # Per account as well, whatever address the guesses come from; only failures count, so a
 # person signing in and out all day is never shut out by their own successes.
 ACCOUNT_LIMIT = "10 per 15 minutes"
+# Queuing a link for a known address writes a row and an unknown one writes nothing: both
+# answers wait until this much time has passed, well beyond either, so timing tells nothing.
+RESET_ANSWER_SECONDS = 0.2
 
 
 def failed(response) -> bool:
@@ -132,10 +136,12 @@ def logout():
 def reset_password():
     form = ResetRequestForm()
     if form.validate_on_submit():
+        started = time.monotonic()
         accounts.send_reset_link(
             form.email.data,
             lambda token: external_url("account.choose_password", token=token),
         )
+        time.sleep(max(0.0, RESET_ANSWER_SECONDS - (time.monotonic() - started)))
         # The same answer whether or not the account exists.
         return render_template("account/reset_sent.html")
     return render_template("account/reset_request.html", form=form)
