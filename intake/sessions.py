@@ -10,6 +10,7 @@ from .models import User
 from .permissions import STAFF_ROLES
 
 SIGNED_IN_AT, SEEN_AT = "signed_in_at", "seen_at"
+MAX_ID = 2**31 - 1  # the id column's range
 
 
 def start(now: float | None = None) -> None:
@@ -37,8 +38,10 @@ def expiry_reason(now: float, config) -> str | None:
 
 def parse_id(user_id: str) -> tuple[int, int] | None:
     """(id, session version) from what get_id() wrote; None for anything else."""
-    number, _, version = user_id.partition(":")
-    if not (number.isdigit() and version.isdigit()) or len(user_id) > 40:
+    number, _, version = user_id[:40].partition(":")
+    if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    if int(number) > MAX_ID:  # the cookie is signed, but a bad id must never reach the query
         return None
     return int(number), int(version)
 

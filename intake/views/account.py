@@ -133,6 +133,8 @@ def logout():
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
+# Nobody fills one person's inbox with links by asking from many addresses.
+@limiter.limit("5 per hour", methods=["POST"], key_func=account_tried)
 def reset_password():
     form = ResetRequestForm()
     if form.validate_on_submit():

@@ -316,6 +316,25 @@ def test_one_account_is_limited_whatever_address_the_guesses_come_from(make_app,
     limiter.reset()
 
 
+def test_nobody_can_fill_one_inbox_with_reset_links_from_many_addresses(app, make_app, make_user):
+    from intake.extensions import limiter
+
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+    limiter.reset()
+    make_user(email="pat@example.com")
+    codes = [
+        client.post(
+            "/account/reset-password",
+            data={"email": "pat@example.com"},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+    assert len(queued(app)) == 5
+    limiter.reset()
+
+
 def test_the_rate_limit_key_never_holds_the_email(app):
     from intake.services.accounts import account_key
 

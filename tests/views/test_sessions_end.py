@@ -157,3 +157,12 @@ def test_without_https_the_remember_me_cookie_still_hides_from_scripts(client, m
     )
     [cookie] = [c for c in response.headers.getlist("Set-Cookie") if "remember_token=" in c]
     assert "; HttpOnly" in cookie and "; Secure" not in cookie
+
+
+@pytest.mark.parametrize("user_id", ["", "1", "1:x", "x:0", "²:0", "99999999999999:0", "1:0:0"])
+def test_a_session_naming_no_valid_id_is_simply_signed_out(app, make_user, user_id):
+    make_user()
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_user_id"] = user_id
+    assert signed_out(browser, "/account")
