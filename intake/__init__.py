@@ -41,7 +41,7 @@ def register_proxy(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import models  # the models must be known before migrations look
+    from . import models  # noqa: F401 - the models must be known before migrations look
 
     headers.init_app(app)  # first, see headers.init_app
     db.init_app(app)
@@ -51,12 +51,6 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.login_message = "Please sign in to continue."
-
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
-        # A deactivated account loses its open sessions at the next request.
-        return user if user is not None and user.active else None
 
 
 def register_blueprints(app: Flask) -> None:

@@ -124,6 +124,18 @@ class NewPasswordForm(FlaskForm):
     password = _password_field("New password")
 
 
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", [required(), Length(max=MAX_PASSWORD_LENGTH)]
+    )
+    password = _password_field("New password")
+    confirm = PasswordField("New password again", [required("Type the new password again.")])
+
+    def validate_confirm(self, field):
+        if field.data != self.password.data:
+            raise ValidationError("The two new passwords are not the same.")
+
+
 class PostForm(FlaskForm):
     """A button that changes state (sign out, withdraw): only the CSRF token to check."""
 

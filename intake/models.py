@@ -80,6 +80,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session and the remember-me cookie; with the version
+        # in it, a bump makes every cookie issued before it name nobody (see sessions.py).
+        return f"{self.id}:{self.session_version}"
+
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"

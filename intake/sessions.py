@@ -1,13 +1,16 @@
-"""Staff sessions end after a spell of inactivity and after a working day at most."""
+"""Sessions that can end: a per-user version in every cookie, and staff time limits."""
 
 import time
 
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
+from .extensions import db, login_manager
+from .models import User
 from .permissions import STAFF_ROLES
 
 SIGNED_IN_AT, SEEN_AT = "signed_in_at", "seen_at"
+MAX_ID = 2**31 - 1  # the id column's range
 
 
 def start(now: float | None = None) -> None:
@@ -33,7 +36,33 @@ def expiry_reason(now: float, config) -> str | None:
     return None
 
 
+def parse_id(user_id: str) -> tuple[int, int] | None:
+    """(id, session version) from what get_id() wrote; None for anything else."""
+    number, _, version = user_id[:40].partition(":")
+    if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    if int(number) > MAX_ID:  # the cookie is signed, but a bad id must never reach the query
+        return None
+    return int(number), int(version)
+
+
+def load_user(user_id: str) -> User | None:
+    """The signed-in user, unless the account was deactivated or its sessions were ended
+    (sign-out, password change or reset, role change) after this cookie was issued."""
+    parsed = parse_id(user_id)
+    if parsed is None:
+        return None
+    user = db.session.get(User, parsed[0])
+    if user is None or not user.active or user.session_version != parsed[1]:
+        return None
+    return user
+
+
 def register(app: Flask) -> None:
+    login_manager.user_loader(load_user)
+    # The lasting cookie is as good as a password: never sent over plain http in production.
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["INTAKE_HTTPS"]
+
     @app.before_request
     def end_stale_staff_sessions():
         if request.endpoint == "static" or not current_user.is_authenticated:

@@ -1,26 +1,45 @@
-"""Patient sign-up, sign-in and password reset."""
+"""Sign-up, sign-in and out, changing a password and resetting a forgotten one."""
 
 import hashlib
-import logging
+import hmac
+from collections.abc import Callable
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import mail
+from ..database import begin_write
 from ..domain.accounts import InvalidEmail, normalise_email, password_problem
 from ..extensions import db
-from ..models import User
+from ..models import OutboxMessage, User
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..permissions import Role
-from .users import AccountError, create_user, find_user_by_email
+from . import audit
+from .users import AccountError, create_user, end_sessions, find_user_by_email
 
-log = logging.getLogger(__name__)
 # Verifying against this when the email is unknown keeps both answers equally slow.
 _DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
 
 
+class WrongPassword(AccountError):
+    """The current password given to change it was not the current password."""
+
+
 def register_patient(email: str, password: str, first_name: str, last_name: str) -> User:
+    begin_write(db.session)  # "is the email free?" must still hold when the row is written
     return create_user(email, password, Role.PATIENT, first_name, last_name)
+
+
+def account_key(email: str) -> str:
+    """A stable, secret-keyed digest of the account a sign-in aims at, for per-account rate
+    limits: the limiter's storage and logs never see the address, nor can it be guessed back."""
+    email = email[:320]  # the key is computed before the form checks any length
+    try:
+        email = normalise_email(email)
+    except InvalidEmail:
+        email = email.strip().lower()
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def user_id_for(email: str) -> int | None:
@@ -44,9 +63,30 @@ def authenticate(email: str, password: str) -> User | None:
     if not verify_password(user.password_hash, password):
         return None
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        upgraded = hash_password(password)  # slow: done before taking the write lock
+        begin_write(db.session)
+        user.password_hash = upgraded
         db.session.commit()
     return user
+
+
+def sign_out(user: User) -> None:
+    """End this user's sessions everywhere: the cookie just used, others, remember-me."""
+    begin_write(db.session)
+    end_sessions(user)
+    db.session.commit()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """Check the current password, store the new one and end every session made before;
+    the caller signs this browser in again."""
+    if not verify_password(user.password_hash, current_password):
+        raise WrongPassword("That is not your current password.")
+    if problem := password_problem(new_password, user.email):
+        raise AccountError(problem)
+    if verify_password(user.password_hash, new_password):
+        raise AccountError("Choose a password different from your current one.")
+    _store_password(user, new_password, "password_changed")
 
 
 # --- password reset -------------------------------------------------------------
@@ -93,36 +133,46 @@ def user_for_reset_token(token: str) -> User | None:
     return None
 
 
-def send_reset_link(email: str, make_link) -> None:
-    """Mail a reset link when the account exists; silent otherwise, so nobody can probe."""
+def send_reset_link(email: str, make_link: Callable[[str], str]) -> None:
+    """Queue a reset link when the account exists and is active; silent otherwise, so nobody
+    can probe. Both paths take the same lock and commit, and no mail is sent in the request,
+    so neither the answer nor its timing tells the two apart."""
+    begin_write(db.session)
     try:
         user = find_user_by_email(normalise_email(email))
     except InvalidEmail:
-        return
-    if user is None or not user.active:
-        return
-    config = current_app.config
-    message = mail.build_message(
-        config,
-        to=user.email,
-        subject=f"Reset your password for {config['INTAKE_CLINIC_NAME']}",
-        text=(
-            f"Hello {user.first_name},\n\n"
-            "Someone asked to reset the password of your account. If it was you, open this "
-            "link within one hour to choose a new password:\n\n"
-            f"{make_link(reset_token(user))}\n\n"
-            "The link works once. If you did not ask, you can ignore this email: your password "
-            "stays the same.\n"
-        ),
-    )
-    try:
-        mail.send(config, message)
-    except mail.MailError:
-        log.error("password reset mail could not be sent (user %s)", user.id)
+        user = None
+    if user is not None and user.active:
+        config = current_app.config
+        db.session.add(
+            OutboxMessage(
+                kind="password_reset",
+                recipient=user.email,
+                subject=f"Reset your password for {config['INTAKE_CLINIC_NAME']}",
+                body=(
+                    f"Hello {user.first_name},\n\n"
+                    "Someone asked to reset the password of your account. If it was you, open "
+                    "this link within one hour to choose a new password:\n\n"
+                    f"{make_link(reset_token(user))}\n\n"
+                    "The link works once. If you did not ask, you can ignore this email: your "
+                    "password stays the same.\n"
+                ),
+            )
+        )
+    db.session.commit()
 
 
 def set_new_password(user: User, password: str) -> None:
+    """From a reset or invitation link: store the password and end every older session."""
     if problem := password_problem(password, user.email):
         raise AccountError(problem)
-    user.password_hash = hash_password(password)
+    _store_password(user, password, "password_reset")
+
+
+def _store_password(user: User, password: str, action: str) -> None:
+    new_hash = hash_password(password)  # slow: done before taking the write lock
+    begin_write(db.session)
+    user.password_hash = new_hash
+    end_sessions(user)
+    audit.record(action, actor_id=user.id, object_type="user", object_id=user.id)
     db.session.commit()

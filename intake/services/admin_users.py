@@ -1,30 +1,22 @@
 """Staff accounts for admins: invite by email, resend, change role, deactivate, reactivate."""
 
-import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from .. import mail
+from ..database import begin_write
 from ..domain.accounts import InvalidEmail
 from ..extensions import db
-from ..models import Provider, User
+from ..models import OutboxMessage, Provider, User
 from ..permissions import STAFF_ROLES, Role
 from .accounts import invitation_token
 from .admin_common import AdminRefused, commit_change
-from .users import AccountError, create_user
+from .users import AccountError, create_user, end_sessions
 
-log = logging.getLogger(__name__)
 ROLE_NAMES = {Role.FRONT_DESK: "front desk", Role.THERAPIST: "therapist", Role.ADMIN: "admin"}
-
-
-@dataclass(frozen=True)
-class Invitation:
-    user: User
-    sent: bool
 
 
 def staff() -> list[User]:
@@ -50,53 +42,62 @@ def invite(
     role: Role,
     actor: User,
     make_link: Callable[[str], str],
-) -> Invitation:
-    """Create the account with a random password nobody knows, then mail a link to choose
-    one. The account stays even when the mail fails: the admin can resend it."""
+) -> User:
+    """Create the account with a random password nobody knows and queue a link to choose
+    one, in one transaction: the outbox sends it, and retries while the mail server is down."""
     if Role(role) not in STAFF_ROLES:
         raise AdminRefused("Choose a staff role.", "role")
+    taken = AdminRefused("An account with that email already exists.", "email")
+    begin_write(db.session)
     try:
         # Nobody ever sees this password: the invitee chooses their own through the link.
         user = create_user(
             email, secrets.token_urlsafe(32), Role(role), first_name, last_name, commit=False
         )
+        db.session.flush()  # the link needs the new account's id
     except (AccountError, InvalidEmail) as error:
+        db.session.rollback()
         raise AdminRefused(str(error), "email") from error
-    commit_change(
-        user, actor, "user", AdminRefused("An account with that email already exists.", "email")
-    )
-    return Invitation(user, send_invitation(user, actor, make_link))
+    except IntegrityError as error:
+        db.session.rollback()
+        raise taken from error
+    _queue_invitation(user, actor, make_link)
+    commit_change(user, actor, "user", taken)
+    return user
 
 
-def send_invitation(user: User, actor: User, make_link: Callable[[str], str]) -> bool:
-    """Mail the set-password link now; False when the mail server could not take it."""
+def send_invitation(user: User, actor: User, make_link: Callable[[str], str]) -> None:
+    """Queue a new set-password link, for a lost or expired invitation."""
+    begin_write(db.session)
     if not user.active:
         raise AdminRefused(f"{user.full_name} is deactivated: reactivate the account first.")
+    _queue_invitation(user, actor, make_link)
+    db.session.commit()
+
+
+def _queue_invitation(user: User, actor: User, make_link: Callable[[str], str]) -> None:
     config = current_app.config
     hours = config["INTAKE_INVITATION_MAX_AGE"] // 3600
-    message = mail.build_message(
-        config,
-        to=user.email,
-        subject=f"Your staff account at {config['INTAKE_CLINIC_NAME']}",
-        text=(
-            f"Hello {user.first_name},\n\n"
-            f"{actor.full_name} has set up a staff account for you at "
-            f"{config['INTAKE_CLINIC_NAME']}, with the {ROLE_NAMES[Role(user.role)]} role. "
-            f"Open this link within {hours} hours to choose your password:\n\n"
-            f"{make_link(invitation_token(user))}\n\n"
-            "Then sign in with this email address and your new password. The link works "
-            "once; if it has expired, ask an administrator to send you a new one.\n"
-        ),
+    db.session.add(
+        OutboxMessage(
+            kind="invitation",
+            recipient=user.email,
+            subject=f"Your staff account at {config['INTAKE_CLINIC_NAME']}",
+            body=(
+                f"Hello {user.first_name},\n\n"
+                f"{actor.full_name} has set up a staff account for you at "
+                f"{config['INTAKE_CLINIC_NAME']}, with the {ROLE_NAMES[Role(user.role)]} role. "
+                f"Open this link within {hours} hours to choose your password:\n\n"
+                f"{make_link(invitation_token(user))}\n\n"
+                "Then sign in with this email address and your new password. The link works "
+                "once; if it has expired, ask an administrator to send you a new one.\n"
+            ),
+        )
     )
-    try:
-        mail.send(config, message)
-    except mail.MailError:
-        log.error("invitation mail could not be sent (user %s)", user.id)
-        return False
-    return True
 
 
 def change_role(user: User, role: Role, actor: User) -> None:
+    """A new role ends the member's sessions: they sign in again into what the role allows."""
     role = Role(role)
     if role not in STAFF_ROLES:
         raise AdminRefused("Choose a staff role.", "role")
@@ -104,12 +105,15 @@ def change_role(user: User, role: Role, actor: User) -> None:
         raise AdminRefused(
             "You cannot take away your own admin role. Ask another admin to do it.", "role"
         )
+    begin_write(db.session)  # the profile check must still hold when the role is written
     has_profile = db.session.scalar(select(Provider.id).where(Provider.user_id == user.id))
     if has_profile is not None and role not in (Role.THERAPIST, Role.ADMIN):
         raise AdminRefused(
             f"{user.full_name} has a provider profile, which needs a therapist or admin account.",
             "role",
         )
+    if user.role != role:
+        end_sessions(user)
     user.role = role
     _commit(user, actor)
 
@@ -117,6 +121,10 @@ def change_role(user: User, role: Role, actor: User) -> None:
 def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
         raise AdminRefused("You cannot deactivate your own account. Ask another admin to do it.")
+    begin_write(db.session)
+    if not active:
+        # Bumped as well as inactive, so reactivating never revives a cookie from before.
+        end_sessions(user)
     user.active = active
     _commit(user, actor)
 

@@ -1,4 +1,4 @@
-"""Creating and finding user accounts."""
+"""Creating and finding user accounts, and ending their sessions."""
 
 from sqlalchemy import select
 
@@ -36,3 +36,9 @@ def create_user(
     if commit:
         db.session.commit()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Make every session and remember-me cookie issued so far name nobody; the caller
+    commits. Done in SQL, so two bumps at once still both move the version on."""
+    user.session_version = User.session_version + 1

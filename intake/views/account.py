@@ -1,25 +1,55 @@
-"""Patient accounts: register, sign in and out, reset a forgotten password, account home."""
+"""Accounts: register, sign in and out, change or reset a password, the patient's home."""
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import sessions
 from ..domain.accounts import InvalidEmail
 from ..extensions import limiter
-from ..forms import LoginForm, NewPasswordForm, PostForm, RegisterForm, ResetRequestForm
+from ..forms import (
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    PostForm,
+    RegisterForm,
+    ResetRequestForm,
+)
 from ..links import external_url
 from ..models import utcnow
 from ..permissions import STAFF_ROLES, Role
 from ..services import accounts, audit
+from ..services.accounts import WrongPassword
 from ..services.consents import consents_with_state
 from ..services.intakes import current_intake, screening_of
 from ..services.users import AccountError
 from .helpers import consent_max_age
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-AUTH_LIMIT = "10 per minute"
+AUTH_LIMIT = "10 per minute"  # per address
+# Per account as well, whatever address the guesses come from; only failures count, so a
+# person signing in and out all day is never shut out by their own successes.
+ACCOUNT_LIMIT = "10 per 15 minutes"
+# Queuing a link for a known address writes a row and an unknown one writes nothing: both
+# answers wait until this much time has passed, well beyond either, so timing tells nothing.
+RESET_ANSWER_SECONDS = 0.2
+
+
+def failed(response) -> bool:
+    return response.status_code != 302
+
+
+def account_tried() -> str:
+    return "account:" + accounts.account_key(request.form.get("email", ""))
+
+
+def account_signed_in() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
 
 
 def safe_next(target: str | None) -> str | None:
@@ -62,6 +92,7 @@ def register():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
+@limiter.limit(ACCOUNT_LIMIT, methods=["POST"], key_func=account_tried, deduct_when=failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -92,6 +123,9 @@ def login():
 @bp.post("/logout")
 def logout():
     if PostForm().validate_on_submit():
+        if current_user.is_authenticated:
+            # Ends this session on the server too: a copy of the cookie replays as signed out.
+            accounts.sign_out(current_user)
         logout_user()
         flash("You are signed out.", "success")
     return redirect(url_for("public.home"))
@@ -99,13 +133,17 @@ def logout():
 
 @bp.route("/reset-password", methods=["GET", "POST"])
 @limiter.limit("5 per minute", methods=["POST"])
+# Nobody fills one person's inbox with links by asking from many addresses.
+@limiter.limit("5 per hour", methods=["POST"], key_func=account_tried)
 def reset_password():
     form = ResetRequestForm()
     if form.validate_on_submit():
+        started = time.monotonic()
         accounts.send_reset_link(
             form.email.data,
             lambda token: external_url("account.choose_password", token=token),
         )
+        time.sleep(max(0.0, RESET_ANSWER_SECONDS - (time.monotonic() - started)))
         # The same answer whether or not the account exists.
         return render_template("account/reset_sent.html")
     return render_template("account/reset_request.html", form=form)
@@ -127,6 +165,30 @@ def choose_password(token: str):
             flash("Your password has been changed. Please sign in with it.", "success")
             return redirect(url_for("account.login"))
     return render_template("account/reset_choose.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+@limiter.limit(ACCOUNT_LIMIT, methods=["POST"], key_func=account_signed_in, deduct_when=failed)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(user, form.current_password.data, form.password.data)
+        except WrongPassword as error:
+            form.current_password.errors = [str(error)]
+        except AccountError as error:
+            form.password.errors = [str(error)]
+        else:
+            # Every other session has ended; this one carries on under the new version.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            staff = user.role in STAFF_ROLES
+            login_user(user, remember=remembered in request.cookies and not staff)
+            flash("Your password is changed. Any other device is now signed out.", "success")
+            return redirect(home_for(user))
+    return render_template("account/password.html", form=form)
 
 
 @bp.get("")

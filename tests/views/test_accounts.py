@@ -1,14 +1,16 @@
 """A patient creates an account, signs in and out, and resets a forgotten password."""
 
 import re
+import time
 
 import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import User
+from intake.models import OutboxMessage, User
 from intake.passwords import hash_password, verify_password
 from tests.conftest import PASSWORD
+from tests.support.mailbox import deliver_outbox
 
 
 def stored_user(app, email):
@@ -145,11 +147,21 @@ def reset_link(message) -> str:
     return re.search(r"http://localhost(/account/reset-password/\S+)", body).group(1)
 
 
+def queued(app) -> list[tuple[str, str]]:
+    with app.app_context():
+        return db.session.execute(
+            select(OutboxMessage.kind, OutboxMessage.recipient).order_by(OutboxMessage.id)
+        ).all()
+
+
 def test_reset_emails_a_working_single_use_link(app, client, make_user, smtp_server):
     user = make_user(email="pat@example.com", first_name="Pat")
     page = client.post("/account/reset-password", data={"email": "pat@example.com"})
     assert "If an account uses that address" in page.get_data(as_text=True)
+    assert smtp_server.messages == []  # the request only queues it: no SMTP while they wait
+    assert queued(app) == [("password_reset", "pat@example.com")]
 
+    assert deliver_outbox(app).sent == 1
     [message] = smtp_server.messages
     assert message["To"] == "pat@example.com"
     assert message["Subject"].startswith("Reset your password")
@@ -165,18 +177,59 @@ def test_reset_emails_a_working_single_use_link(app, client, make_user, smtp_ser
     assert "This link no longer works" in again.get_data(as_text=True)
 
 
-def test_reset_answers_the_same_for_an_unknown_email(client, make_user, smtp_server):
+def timed_reset(client, email: str):
+    started = time.monotonic()
+    response = client.post("/account/reset-password", data={"email": email})
+    return response, time.monotonic() - started
+
+
+def test_reset_answers_the_same_for_an_unknown_email(app, client, make_user, smtp_server):
+    from intake.views.account import RESET_ANSWER_SECONDS
+
     make_user(email="pat@example.com")
-    known = client.post("/account/reset-password", data={"email": "pat@example.com"})
-    unknown = client.post("/account/reset-password", data={"email": "who@example.com"})
+    known, known_took = timed_reset(client, "pat@example.com")
+    unknown, unknown_took = timed_reset(client, "who@example.com")
+    # Both wait out the same floor, longer than queuing the mail takes.
+    assert min(known_took, unknown_took) >= RESET_ANSWER_SECONDS
     assert known.status_code == unknown.status_code == 200
     assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    deliver_outbox(app)
     assert [m["To"] for m in smtp_server.messages] == ["pat@example.com"]
+
+
+def test_an_inactive_account_gets_the_same_answer_and_no_mail(app, client, make_user):
+    make_user(email="gone@example.com", active=False)
+    inactive = client.post("/account/reset-password", data={"email": "gone@example.com"})
+    unknown = client.post("/account/reset-password", data={"email": "who@example.com"})
+    assert inactive.status_code == unknown.status_code == 200
+    assert inactive.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert queued(app) == []
+
+
+def test_the_reset_link_comes_from_the_base_url_whatever_host_the_request_names(
+    make_app, make_user, smtp_server
+):
+    clinic = make_app(INTAKE_BASE_URL="https://book.example.org")
+    clinic.config.update(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port)
+    make_user(email="pat@example.com")
+    page = clinic.test_client().post(
+        "/account/reset-password",
+        data={"email": "pat@example.com"},
+        headers={"Host": "clinic-login.attacker.example"},
+    )
+    assert page.status_code == 200
+    deliver_outbox(clinic)
+    [message] = smtp_server.messages
+    body = message.get_body(("plain",)).get_content()
+    [link] = re.findall(r"\S+/account/reset-password/\S+", body)
+    assert link.startswith("https://book.example.org/account/reset-password/")
+    assert "attacker" not in body
 
 
 def test_a_reset_link_expires_after_an_hour(app, client, make_user, smtp_server, monkeypatch):
     make_user(email="pat@example.com")
     client.post("/account/reset-password", data={"email": "pat@example.com"})
+    deliver_outbox(app)
     link = reset_link(smtp_server.messages[0])
     app.config["INTAKE_PASSWORD_RESET_MAX_AGE"] = -1  # as if the hour had passed
     assert client.get(link).status_code == 400
@@ -188,12 +241,26 @@ def test_a_tampered_reset_link_is_refused(client, token):
     assert response.status_code == 400
 
 
-def test_reset_page_still_answers_when_mail_is_down(app, client, make_user):
+def test_reset_page_still_answers_when_mail_is_down_and_the_mail_waits(
+    app, client, make_user, smtp_server
+):
     make_user(email="pat@example.com")
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there
+    working_port = smtp_server.port
+    app.config.update(MAIL_PORT=1)  # nothing listens there
     page = client.post("/account/reset-password", data={"email": "pat@example.com"})
     assert page.status_code == 200
     assert "If an account uses that address" in page.get_data(as_text=True)
+    assert deliver_outbox(app).retried == 1
+
+    app.config.update(MAIL_PORT=working_port)
+    with app.app_context():
+        from datetime import timedelta
+
+        from intake.models import utcnow
+        from intake.services.outbox import deliver_due
+
+        assert deliver_due(app.config, now=utcnow() + timedelta(minutes=2)).sent == 1
+    assert smtp_server.messages[0]["To"] == "pat@example.com"
 
 
 def test_login_is_rate_limited(make_app, make_user):
@@ -210,6 +277,72 @@ def test_login_is_rate_limited(make_app, make_user):
     ]
     assert codes[:10] == [200] * 10
     assert codes[10:] == [429, 429]
+
+
+def test_one_account_is_limited_whatever_address_the_guesses_come_from(make_app, make_user):
+    from intake.extensions import limiter
+
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+    limiter.reset()
+    make_user(email="desk@example.org")
+    spellings = ["desk@example.org", " Desk@Example.ORG"]
+    codes = [
+        client.post(
+            "/account/login",
+            # Spelled differently each time: the limit follows the account, not the text.
+            data={"email": spellings[n % 2], "password": "x" * 12},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(11)
+    ]
+    assert codes == [200] * 10 + [429]
+    # Another account from one of those addresses is not held back by it.
+    other = make_user()
+    response = client.post(
+        "/account/login",
+        data={"email": other.email, "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "203.0.113.1"},
+    )
+    assert response.status_code == 302
+    # Signing in successfully does not use up the account's allowance.
+    for n in range(12):
+        client.post("/account/logout")
+        response = client.post(
+            "/account/login",
+            data={"email": other.email, "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        )
+        assert response.status_code == 302, n
+    limiter.reset()
+
+
+def test_nobody_can_fill_one_inbox_with_reset_links_from_many_addresses(app, make_app, make_user):
+    from intake.extensions import limiter
+
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+    limiter.reset()
+    make_user(email="pat@example.com")
+    codes = [
+        client.post(
+            "/account/reset-password",
+            data={"email": "pat@example.com"},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+    assert len(queued(app)) == 5
+    limiter.reset()
+
+
+def test_the_rate_limit_key_never_holds_the_email(app):
+    from intake.services.accounts import account_key
+
+    with app.app_context():
+        key = account_key("Pat@Example.com ")
+        assert key == account_key("pat@example.com")
+        assert "pat" not in key and "example" not in key
+        assert key != account_key("pam@example.com")
 
 
 def test_passwords_are_argon2id_hashes():

@@ -30,7 +30,7 @@ def invite_user():
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            invitation = admin_users.invite(
+            user = admin_users.invite(
                 form.first_name.data,
                 form.last_name.data,
                 form.email.data,
@@ -41,18 +41,10 @@ def invite_user():
         except AdminRefused as refusal:
             show_refusal(form, refusal)
         else:
-            user = invitation.user
-            if invitation.sent:
-                flash(
-                    f"{user.full_name} is invited: we emailed them a link to set a password.",
-                    "success",
-                )
-            else:
-                flash(
-                    f"{user.full_name}'s account is created, but the invitation email could not "
-                    "be sent. Once mail works again, press “Resend invitation” below.",
-                    "warning",
-                )
+            flash(
+                f"{user.full_name} is invited: we are emailing them a link to set a password.",
+                "success",
+            )
             return redirect(url_for("admin.show_user", user_id=user.id))
     return render_template("admin/user_invite.html", form=form)
 
@@ -87,14 +79,11 @@ def resend_invitation(user_id: int):
     user = _member(user_id)
     if PostForm().validate_on_submit():
         try:
-            sent = admin_users.send_invitation(user, current_user, _set_password_link)
+            admin_users.send_invitation(user, current_user, _set_password_link)
         except AdminRefused as refusal:
             flash(str(refusal), "error")
         else:
-            if sent:
-                flash(f"We emailed {user.email} a new link to set a password.", "success")
-            else:
-                flash("The email could not be sent. Please try again in a few minutes.", "error")
+            flash(f"We are emailing {user.email} a new link to set a password.", "success")
     return redirect(url_for("admin.show_user", user_id=user.id))
 
 
