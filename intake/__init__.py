@@ -30,6 +30,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.refuse_unsafe(app)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    # First: its hook runs before all others, and the blueprints' <int:...> use its converter.
+    register_request_guard(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -64,6 +66,12 @@ def register_extensions(app: Flask) -> None:
         user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
         # A deactivated account loses its open sessions at the next request.
         return user if user is not None and user.active else None
+
+
+def register_request_guard(app: Flask) -> None:
+    from . import requests_guard
+
+    requests_guard.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

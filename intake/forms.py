@@ -758,11 +758,12 @@ class AuditFilterForm(FlaskForm):
         validators=[Optional()],
         invalid_choice_message="Choose one of the actions listed.",
     )
-    since = DateField("From", [Optional()])
-    until = DateField("To", [Optional()])
+    since = DateField("From", [Optional(), plausible_day])
+    until = DateField("To", [Optional(), plausible_day])
 
     def validate_patient(self, field):
-        if field.data and not field.data.isdigit() and "@" not in field.data:
+        number = field.data.isascii() and field.data.isdigit()
+        if field.data and not number and "@" not in field.data:
             raise ValidationError("Enter a patient number, such as 42, or an email address.")
 
     def validate_until(self, field):
