@@ -36,6 +36,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
+from .domain.ids import MAX_ID
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
 from .domain.screening import RULES
 from .formatting import WEEKDAYS, clinic_today
@@ -505,8 +506,9 @@ class MoveSearchForm(GetForm):
 
 
 def _revision() -> IntegerField:
-    # The version of the appointment the page showed: a change made since then wins.
-    return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    # The version of the appointment the page showed: a change made since then wins. Kept in
+    # the column's range, as a larger number cannot even be sent to the database.
+    return IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_ID)])
 
 
 def _quarter_hour(form, field):

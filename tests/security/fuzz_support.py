@@ -30,16 +30,26 @@ FIXED_HOSTILE = [
     "a\udfffb",
     "\u202e\ufeff",
     "💉" * 50,
+    "all",
+    "<script>",
+    "' OR 1=1 --",
+    "%00",
+    "../../etc/passwd",
+]
+EDGE_NUMBERS = [
     "0",
     "-1",
     "2147483647",
     "2147483648",
     "9223372036854775808",
+    str(2**70),
     "9" * 5000,
     "²",
     "١٢",
     "1e9",
     "NaN",
+]
+EDGE_DATES = [
     "9999-12-31",
     "0001-01-01",
     "10000-01-01",
@@ -49,13 +59,9 @@ FIXED_HOSTILE = [
     "0001-01-01T00:00",
     "0001-01-01T00:00+05:00",
     "9999-12-31T23:59-05:00",
+    "9999-12-31T23:59Z",
     "25:61",
     "23:59:59.999999",
-    "all",
-    "<script>",
-    "' OR 1=1 --",
-    "%00",
-    "../../etc/passwd",
 ]
 BIG_HOSTILE = [MEGABYTE, "\x00" + MEGABYTE[:1000]]
 
@@ -66,6 +72,8 @@ ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=30
 def value_strategy(world_values: list[str]) -> st.SearchStrategy[str]:
     return st.one_of(
         st.sampled_from(FIXED_HOSTILE),
+        st.sampled_from(EDGE_NUMBERS),
+        st.sampled_from(EDGE_DATES),
         ANY_TEXT,
         st.integers(-(2**70), 2**70).map(str),
         st.dates().map(str),
