@@ -276,3 +276,21 @@ def test_hostile_query_strings_on_every_get_route_never_answer_500(app, world):
         clients = signed_in_clients.for_endpoint(rule.endpoint)
         fuzz_query(rule, path_of(rule, world), clients, keys, values, opened)
     assert set(opened) == {rule.rule for rule in get_rules(app)}
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("plain", False),
+        ("", False),
+        (None, False),
+        ("é 💉", False),
+        ("a\x00b", True),
+        ("\ud800", True),
+        ("x\udfff", True),
+    ],
+)
+def test_the_guard_refuses_only_what_no_database_stores(text, refused):
+    from intake.requests_guard import unstorable
+
+    assert unstorable(text) is refused
