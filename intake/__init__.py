@@ -69,9 +69,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_request_guard(app: Flask) -> None:
-    from . import requests_guard
+    from . import db_privacy, requests_guard
 
     requests_guard.register(app)
+    db_privacy.register()
 
 
 def register_blueprints(app: Flask) -> None:
