@@ -24,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_proxy(app)
+    # Before the other hooks: it runs first, and the blueprints' <int:...> use its converter.
+    register_request_guard(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -51,6 +53,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.login_message = "Please sign in to continue."
+
+
+def register_request_guard(app: Flask) -> None:
+    from . import db_privacy, requests_guard
+
+    requests_guard.register(app)
+    db_privacy.register()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -11,7 +11,9 @@ DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug and
 
 class Defaults:
     SECRET_KEY = DEV_SECRET_KEY
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's message (logged with its traceback) would carry
+    # the patient's values otherwise.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True, "hide_parameters": True}
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # a signature PNG is the largest thing we accept
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

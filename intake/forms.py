@@ -36,6 +36,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from .domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
+from .domain.ids import MAX_ID
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
 from .domain.screening import RULES
 from .formatting import WEEKDAYS, clinic_today
@@ -517,8 +518,9 @@ class MoveSearchForm(GetForm):
 
 
 def _revision() -> IntegerField:
-    # The version of the appointment the page showed: a change made since then wins.
-    return IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    # The version of the appointment the page showed: a change made since then wins. Kept in
+    # the column's range, as a larger number cannot even be sent to the database.
+    return IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_ID)])
 
 
 def _quarter_hour(form, field):
@@ -770,11 +772,12 @@ class AuditFilterForm(FlaskForm):
         validators=[Optional()],
         invalid_choice_message="Choose one of the actions listed.",
     )
-    since = DateField("From", [Optional()])
-    until = DateField("To", [Optional()])
+    since = DateField("From", [Optional(), plausible_day])
+    until = DateField("To", [Optional(), plausible_day])
 
     def validate_patient(self, field):
-        if field.data and not field.data.isdigit() and "@" not in field.data:
+        number = field.data.isascii() and field.data.isdigit()
+        if field.data and not number and "@" not in field.data:
             raise ValidationError("Enter a patient number, such as 42, or an email address.")
 
     def validate_until(self, field):

@@ -41,3 +41,60 @@ def test_a_booking_and_a_failed_sign_in_leave_no_personal_data_in_the_log(
     assert caplog.records, "nothing was logged at all: the test would prove nothing"
     for secret in (patient.email, "Warfarin", "Maria", "Lopez", PASSWORD, "+19195550142"):
         assert secret not in logged, secret
+
+
+def test_a_statement_that_fails_logs_the_error_without_the_patients_values(make_app, caplog):
+    from sqlalchemy import text
+
+    from intake.extensions import db
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)  # handled and logged, as in production
+
+    def lookup_that_fails():
+        # Any statement the database refuses, with a patient's email as its parameter.
+        db.session.execute(
+            text("SELECT id FROM no_such_table WHERE email = :email"),
+            {"email": "maria.lopez@example.com"},
+        )
+
+    app.add_url_rule("/lookup-that-fails", view_func=lookup_that_fails)
+    caplog.set_level(logging.DEBUG)
+
+    answer = app.test_client().get("/lookup-that-fails")
+
+    assert answer.status_code == 500
+    logged = caplog.text
+    assert "no_such_table" in logged, "the failure itself must still be in the log"
+    assert "parameters hidden" in logged
+    assert "maria.lopez@example.com" not in logged
+
+
+def test_a_row_the_database_refuses_is_not_repeated_in_the_log(make_app, caplog):
+    from intake.extensions import db
+    from intake.models import User
+
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    def save_that_fails():
+        # A check constraint refuses the row; PostgreSQL's DETAIL line would repeat all of it.
+        db.session.add(
+            User(
+                email="maria.lopez@example.com",
+                password_hash="x",
+                role="no-such-role",
+                first_name="Maria",
+                last_name="Lopez",
+            )
+        )
+        db.session.commit()
+
+    app.add_url_rule("/save-that-fails", view_func=save_that_fails)
+    caplog.set_level(logging.DEBUG)
+
+    answer = app.test_client().get("/save-that-fails")
+
+    assert answer.status_code == 500
+    logged = caplog.text
+    assert "role_known" in logged, "the failure itself must still be in the log"
+    for value in ("maria.lopez@example.com", "Maria", "Lopez"):
+        assert value not in logged, value

@@ -6,8 +6,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from ..domain.availability import group_by_day
+from ..domain.ids import parse_id
 from ..formatting import clinic_today
-from ..forms import BookingRequestForm
+from ..forms import FIRST_DAY, LAST_DAY, BookingRequestForm
 from ..models import utcnow
 from ..permissions import Role, role_required
 from ..services import booking, free_times
@@ -24,7 +25,10 @@ def parse_start(value: str | None) -> datetime | None:
         start = datetime.fromisoformat((value or "")[:40])
     except ValueError:
         return None
-    return start if start.tzinfo is not None else None
+    # The ends of the calendar cannot be moved between time zones (year 1 at +05:00).
+    if start.tzinfo is None or not FIRST_DAY <= start.date() <= LAST_DAY:
+        return None
+    return start
 
 
 def parse_week(value: str | None, today: date, horizon_days: int) -> date:
@@ -63,7 +67,7 @@ def choose_slot(slug: str):
         types=types,
         location_id=location_id,
         type_id=type_id,
-        move=_movable(request.args.get("move", type=int)),
+        move=_movable(parse_id(request.args.get("move"))),
         error=None,
         days={},
     )

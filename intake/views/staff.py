@@ -39,6 +39,9 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 guard_blueprint(bp, Role.FRONT_DESK)
 
 MAX_PAGE = 100_000
+# The only query keys the page links carry on: any other key could collide with url_for's
+# own arguments (endpoint, _external, _anchor ...).
+QUEUE_KEYS = ("provider", "location", "status", "from", "to", "needs_review", "q")
 MOVE_DAYS = 7
 MOVE_HORIZON = timedelta(days=366)  # as far as staff may look; no calendar overflow
 
@@ -63,7 +66,7 @@ def queue():
         utcnow(),
         consent_max_age(),
     )
-    keep = {k: v for k, v in request.args.items() if k != "page"}
+    keep = {k: request.args[k] for k in QUEUE_KEYS if request.args.get(k)}
     return render_template(
         "staff/queue.html",
         form=form,
