@@ -236,6 +236,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         )
         reset_token_a = accounts.reset_token(session.get(User, patient_a.id))
         draft_id = draft.id
+    iso = datetime.isoformat
     return SimpleNamespace(
         users={
             "anonymous": None,
@@ -246,18 +247,28 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
             "therapist_y": _who(therapist_y),
             "admin": _who(admin),
         },
-        patient_a=_who(patient_a),
-        therapist_x=_who(therapist_x),
-        member=_who(member),
+        patient_a=patient_a.id,
+        patient_a_email=patient_a.email,
+        therapist_x=therapist_x.id,
+        member=member.id,
         place=place.id,
         kind=kind.id,
         provider_x=provider_x.id,
         visit_a=visit_a.id,
         past_a=past_a.id,
+        consent_v1=consent_v1.id,
         consent_a=consent_a.id,
         hours_x=saturday_x,
         time_off_x=time_off_x.id,
         draft=draft_id,
         feed_token_x=feed_token_x,
         reset_token_a=reset_token_a,
+        # Free times in X's hours for a booking, a patient's move and a staff move.
+        free_1400=iso(clinic_time(14, 14)),
+        free_1500=iso(clinic_time(14, 15)),
+        free_1600=iso(clinic_time(14, 16)),
+        time_off_from=wall(clinic_time(45, 8)),
+        time_off_until=wall(clinic_time(45, 12)),
+        export_from=datetime.now(NEW_YORK).date().isoformat(),
+        export_until=(datetime.now(NEW_YORK).date() + timedelta(days=30)).isoformat(),
     )
