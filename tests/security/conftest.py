@@ -209,7 +209,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
     past_a = visit(
         patient_a, provider_x, starts_at=clinic_time(-7, 10), status=AppointmentStatus.CONFIRMED
     )
-    visit(patient_b, provider_y, starts_at=clinic_time(14, 10), consent_id=consent_b.id)
+    visit_b = visit(patient_b, provider_y, starts_at=clinic_time(14, 10), consent_id=consent_b.id)
     time_off_x, _ = persist(
         app,
         TimeOff(
@@ -258,6 +258,9 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         past_a=past_a.id,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
+        visit_b=visit_b.id,
+        consent_b=consent_b.id,
+        front_desk=front_desk.id,
         hours_x=saturday_x,
         time_off_x=time_off_x.id,
         draft=draft_id,

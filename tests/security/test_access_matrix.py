@@ -301,3 +301,37 @@ def test_access(request, matrix_app, world, endpoint, method, role):
         assert status == outcome
     assert snapshot(app) == before, "a refused request changed the database"
     assert mail == [], "a refused request sent an email"
+
+
+# An id of the right shape that names the wrong kind of record, or someone else's.
+# fmt: off
+WRONG_IDS = [
+    ("admin.show_user", "GET", "admin", {"user_id": "{w.patient_a}"}, {}),
+    ("admin.change_role", "POST", "admin", {"user_id": "{w.patient_a}"}, {"role": "admin"}),
+    ("admin.deactivate_user", "POST", "admin", {"user_id": "{w.patient_a}"}, {}),
+    ("admin.resend_invitation", "POST", "admin", {"user_id": "{w.patient_a}"}, {}),
+    ("records.patient", "GET", "front_desk", {"patient_id": "{w.front_desk}"}, {}),
+    ("records.patient", "GET", "admin", {"patient_id": "{w.therapist_x}"}, {}),
+    ("appointments.show", "GET", "patient_a", {"appointment_id": "{w.visit_b}"}, {}),
+    ("consent.show", "GET", "therapist_x", {"consent_id": "{w.consent_b}"}, {}),
+    ("consent.withdraw", "POST", "patient_a", {"consent_id": "{w.consent_b}"}, {}),
+    ("schedule.review", "GET", "therapist_x", {"appointment_id": "{w.visit_b}"}, {}),
+    ("schedule.mark", "POST", "therapist_x", {"appointment_id": "{w.visit_b}"},
+     {"revision": "1", "outcome": "completed"}),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "role", "args", "form"),
+    [pytest.param(*case, id=f"{case[0]}-{case[1]}-{case[2]}") for case in WRONG_IDS],
+)
+def test_an_id_of_the_wrong_kind_or_owner_reads_as_missing(
+    matrix_app, world, endpoint, method, role, args, form
+):
+    client = matrix_app.test_client()
+    sign_in(client, world.users[role])
+    before = snapshot(matrix_app)
+    address = url(matrix_app, endpoint, filled(args, world))
+    assert client.open(address, method=method, data=filled(form, world)).status_code == 404
+    assert snapshot(matrix_app) == before
