@@ -123,7 +123,7 @@ def _built_world(tmp_path_factory) -> dict:
 def world(request, matrix_app, quick_passwords, _built_world):
     """The world in matrix_app's database. The first test builds it with the suite's builders
     (in the usual per-test app); every test then starts from a copy of it: SQLite, the file;
-    PostgreSQL, its rows after a TRUNCATE."""
+    PostgreSQL, its rows put back."""
     built = _built_world
     if "names" not in built:
         builder = request.getfixturevalue("app")
@@ -134,10 +134,10 @@ def world(request, matrix_app, quick_passwords, _built_world):
                 db.engine.dispose()  # closing writes SQLite's journal into the file copied
                 shutil.copyfile(db.engine.url.database, built["file"])
     with matrix_app.app_context():
-        db.engine.dispose()  # no connection may outlive the data under it
         if db.engine.dialect.name == "postgresql":
             restore_postgres(matrix_app, built["rows"])
         else:
+            db.engine.dispose()  # nothing may hold the file that is replaced
             target = Path(db.engine.url.database)
             for journal in (
                 target.with_name(f"{target.name}-wal"),
