@@ -258,6 +258,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         past_a=past_a.id,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
+        visit_a_day=visit_a.starts_at.astimezone(NEW_YORK).date().isoformat(),
         visit_b=visit_b.id,
         consent_b=consent_b.id,
         front_desk=front_desk.id,

@@ -335,3 +335,18 @@ def test_an_id_of_the_wrong_kind_or_owner_reads_as_missing(
     address = url(matrix_app, endpoint, filled(args, world))
     assert client.open(address, method=method, data=filled(form, world)).status_code == 404
     assert snapshot(matrix_app) == before
+
+
+@pytest.mark.parametrize(("role", "freed"), [("patient_a", True), ("patient_b", False)])
+def test_only_the_owner_may_free_a_visits_time_by_naming_it_in_a_move(
+    matrix_app, world, role, freed
+):
+    client = matrix_app.test_client()
+    sign_in(client, world.users[role])
+    week = {"location": world.place, "type": world.kind, "week": world.visit_a_day}
+    plain = client.get(url(matrix_app, "booking.choose_slot", {"slug": "xavier", **week}))
+    moving = client.get(
+        url(matrix_app, "booking.choose_slot", {"slug": "xavier", "move": world.visit_a, **week})
+    )
+    assert plain.status_code == moving.status_code == 200
+    assert (moving.text != plain.text) is freed
