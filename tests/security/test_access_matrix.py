@@ -21,6 +21,7 @@ MISSING_ID, MISSING_NAME = "999999", "no-such-thing"
 class Access(Enum):
     PUBLIC = "anyone, signed in or not"
     SIGNED_IN = "patients; staff are sent to their own start page"
+    ANYONE_SIGNED_IN = "every signed-in user, each for their own account"
     PATIENT = "patients only, each their own; staff, admins included, 403"
     CONSENT_COPY = "the patient, or staff who may see that patient"
     DESK = "front desk and admins"
@@ -67,6 +68,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("public.home", "GET"): P(A.PUBLIC),
     ("public.dry_needling", "GET"): P(A.PUBLIC),
     ("health.healthz", "GET"): P(A.PUBLIC),
+    ("icons.favicon", "GET"): P(A.PUBLIC),
     ("providers.directory", "GET"): P(A.PUBLIC),
     ("providers.profile", "GET"): P(A.PUBLIC, {"slug": "xavier"}),
     ("booking.choose_provider", "GET"): P(A.PUBLIC),
@@ -88,6 +90,10 @@ POLICY: dict[tuple[str, str], Rule] = {
                                            {"password": "a brand new secret"}, missing=400),
     # Signed in
     ("account.home", "GET"): P(A.SIGNED_IN),
+    ("account.change_password", "GET"): P(A.ANYONE_SIGNED_IN),
+    ("account.change_password", "POST"): P(A.ANYONE_SIGNED_IN, form={
+        "current_password": PASSWORD, "password": "a brand new secret",
+        "confirm": "a brand new secret"}),
     # A patient's own forms and records
     ("intake.edit", "GET"): P(A.PATIENT),
     ("intake.edit", "POST"): P(A.PATIENT, form=form_answers()),
@@ -192,6 +198,8 @@ def expected(rule: Rule, role: str) -> str | int:
     match rule.access:
         case A.SIGNED_IN:
             return OK if patient else START_PAGE
+        case A.ANYONE_SIGNED_IN:
+            return OK
         case A.PATIENT:
             return 403 if not patient else 404 if rule.owned and other else OK
         case A.CONSENT_COPY:
