@@ -1,12 +1,15 @@
 """The front desk's actions on one request: confirm, decline, move, cancel, note. Each
 change applies once, even when two people act on the same request at once."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from ..database import begin_write
 from ..domain.availability import group_by_day
 from ..extensions import db
 from ..formatting import when
@@ -57,60 +60,62 @@ def confirm(
     """Only a requested time still free in the provider's hours, with any precautions
     cleared by a therapist (or an admin overriding, with a reason)."""
     now = now or utcnow()
-    appointment = _as_seen(appointment_id, seen_revision)
-    _require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
-    override = _review_override(appointment, actor, override_reason.strip())
-    _still_free(appointment, appointment.provider, appointment.location, appointment.starts_at, now)
-    return _apply(
-        appointment,
-        seen_revision,
-        AppointmentStatus.CONFIRMED,
-        actor,
-        action="confirmed",
-        allowed_from=(AppointmentStatus.REQUESTED,),
-        detail=f"Admin override of the therapist review: {override}" if override else "",
-        notify="confirmed",
-        extra_audit="review_overridden" if override else None,
-        now=now,
-    )
+    with _as_seen(appointment_id, seen_revision) as appointment:
+        _require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
+        override = _review_override(appointment, actor, override_reason.strip())
+        _still_free(
+            appointment, appointment.provider, appointment.location, appointment.starts_at, now
+        )
+        return _apply(
+            appointment,
+            seen_revision,
+            AppointmentStatus.CONFIRMED,
+            actor,
+            action="confirmed",
+            allowed_from=(AppointmentStatus.REQUESTED,),
+            detail=f"Admin override of the therapist review: {override}" if override else "",
+            notify="confirmed",
+            extra_audit="review_overridden" if override else None,
+            now=now,
+        )
 
 
 def decline(
     appointment_id: int, seen_revision: int, actor: User, reason: str, now: datetime | None = None
 ) -> Appointment:
-    appointment = _as_seen(appointment_id, seen_revision)
-    _require_status(appointment, (AppointmentStatus.REQUESTED,), "declined")
-    return _apply(
-        appointment,
-        seen_revision,
-        AppointmentStatus.DECLINED,
-        actor,
-        action="declined",
-        allowed_from=(AppointmentStatus.REQUESTED,),
-        detail=_reason(reason),
-        notify="declined",
-        email_reason=_reason(reason),
-        now=now or utcnow(),
-    )
+    with _as_seen(appointment_id, seen_revision) as appointment:
+        _require_status(appointment, (AppointmentStatus.REQUESTED,), "declined")
+        return _apply(
+            appointment,
+            seen_revision,
+            AppointmentStatus.DECLINED,
+            actor,
+            action="declined",
+            allowed_from=(AppointmentStatus.REQUESTED,),
+            detail=_reason(reason),
+            notify="declined",
+            email_reason=_reason(reason),
+            now=now or utcnow(),
+        )
 
 
 def cancel(
     appointment_id: int, seen_revision: int, actor: User, reason: str, now: datetime | None = None
 ) -> Appointment:
-    appointment = _as_seen(appointment_id, seen_revision)
-    _require_status(appointment, HOLDING_STATUSES, "cancelled")
-    return _apply(
-        appointment,
-        seen_revision,
-        AppointmentStatus.CANCELLED,
-        actor,
-        action="cancelled",
-        allowed_from=HOLDING_STATUSES,
-        detail=_reason(reason),
-        notify="cancelled",
-        email_reason=_reason(reason),
-        now=now or utcnow(),
-    )
+    with _as_seen(appointment_id, seen_revision) as appointment:
+        _require_status(appointment, HOLDING_STATUSES, "cancelled")
+        return _apply(
+            appointment,
+            seen_revision,
+            AppointmentStatus.CANCELLED,
+            actor,
+            action="cancelled",
+            allowed_from=HOLDING_STATUSES,
+            detail=_reason(reason),
+            notify="cancelled",
+            email_reason=_reason(reason),
+            now=now or utcnow(),
+        )
 
 
 def move(
@@ -125,48 +130,51 @@ def move(
     """To a free time of the same or another provider, keeping patient and type. The moved
     request is requested again, even if it was confirmed: the new time needs confirming."""
     now = now or utcnow()
-    appointment = _as_seen(appointment_id, seen_revision)
-    _require_status(appointment, HOLDING_STATUSES, "moved")
-    provider, location = _place(provider_id, location_id)
-    if (provider.id, location.id, starts_at) == (
-        appointment.provider_id,
-        appointment.location_id,
-        appointment.starts_at,
-    ):
-        raise ActionRefused("That is the time, provider and place it already has.")
-    _still_free(appointment, provider, location, starts_at, now)
-    before = (
-        f"{when(appointment.starts_at, appointment.location.timezone)} with "
-        f"{appointment.provider.display_name} at {appointment.location.name}"
-    )
-    after = f"{when(starts_at, location.timezone)} with {provider.display_name} at {location.name}"
-    choice = SlotChoice(provider, location, appointment.type)
-    try:
-        return _apply(
-            appointment,
-            seen_revision,
-            AppointmentStatus.REQUESTED,
-            actor,
-            action="moved",
-            allowed_from=HOLDING_STATUSES,
-            detail=f"from {before} to {after}",
-            notify="moved",
-            extra={
-                "provider_id": provider.id,
-                "location_id": location.id,
-                "starts_at": starts_at,
-                "ends_at": starts_at + (appointment.ends_at - appointment.starts_at),
-                "blocks_until": starts_at + (appointment.blocks_until - appointment.starts_at),
-                "reminder_sent_at": None,
-                **(_fresh_review() if provider.id != appointment.provider_id else {}),
-            },
-            now=now,
+    # The new provider's time is checked too: both are locked, in one order.
+    with _as_seen(appointment_id, seen_revision, provider_id) as appointment:
+        _require_status(appointment, HOLDING_STATUSES, "moved")
+        provider, location = _place(provider_id, location_id)
+        if (provider.id, location.id, starts_at) == (
+            appointment.provider_id,
+            appointment.location_id,
+            appointment.starts_at,
+        ):
+            raise ActionRefused("That is the time, provider and place it already has.")
+        _still_free(appointment, provider, location, starts_at, now)
+        before = (
+            f"{when(appointment.starts_at, appointment.location.timezone)} with "
+            f"{appointment.provider.display_name} at {appointment.location.name}"
         )
-    except IntegrityError:  # the database's no-overlap rule: someone took it just now
-        db.session.rollback()
-        raise SlotTaken(
-            "That time was just taken by someone else.", next_free(choice, starts_at, now)
-        ) from None
+        after = (
+            f"{when(starts_at, location.timezone)} with {provider.display_name} at {location.name}"
+        )
+        choice = SlotChoice(provider, location, appointment.type)
+        try:
+            return _apply(
+                appointment,
+                seen_revision,
+                AppointmentStatus.REQUESTED,
+                actor,
+                action="moved",
+                allowed_from=HOLDING_STATUSES,
+                detail=f"from {before} to {after}",
+                notify="moved",
+                extra={
+                    "provider_id": provider.id,
+                    "location_id": location.id,
+                    "starts_at": starts_at,
+                    "ends_at": starts_at + (appointment.ends_at - appointment.starts_at),
+                    "blocks_until": starts_at + (appointment.blocks_until - appointment.starts_at),
+                    "reminder_sent_at": None,
+                    **(_fresh_review() if provider.id != appointment.provider_id else {}),
+                },
+                now=now,
+            )
+        except IntegrityError:  # the database's no-overlap rule: someone took it just now
+            db.session.rollback()
+            raise SlotTaken(
+                "That time was just taken by someone else.", next_free(choice, starts_at, now)
+            ) from None
 
 
 def _fresh_review() -> dict:
@@ -179,8 +187,10 @@ def add_note(
 ) -> AppointmentEvent:
     """A line in the history for staff only: no email, no change to the request."""
     now = now or utcnow()
+    begin_write(db.session)  # SQLite: lock before reading, or the write may find it taken
     appointment = db.session.get(Appointment, appointment_id)
     if appointment is None:
+        db.session.rollback()
         raise LookupError(appointment_id)
     note = AppointmentEvent(
         appointment_id=appointment.id, actor_id=actor.id, action="note", detail=text[:1000], at=now
@@ -215,13 +225,29 @@ def free_times_for_move(
 # --- helpers -------------------------------------------------------------------------
 
 
-def _as_seen(appointment_id: int, seen_revision: int) -> Appointment:
-    appointment = changes.load(appointment_id)
-    if appointment is None:
+@contextmanager
+def _as_seen(
+    appointment_id: int, seen_revision: int, *more_providers: int
+) -> Iterator[Appointment]:
+    """The appointment as the page showed it, read inside a write transaction that holds its
+    provider's lock (PostgreSQL) or the write lock (SQLite) until the change commits, so the
+    checks that follow are still true when it is written. A refusal ends the transaction."""
+    provider_id = db.session.scalar(
+        select(Appointment.provider_id).where(Appointment.id == appointment_id)
+    )
+    if provider_id is None:
         raise LookupError(appointment_id)
-    if appointment.revision != seen_revision:
-        raise ChangedMeanwhile(appointment)
-    return appointment
+    begin_write(db.session, provider_id, *more_providers)
+    try:
+        appointment = changes.load(appointment_id)
+        if appointment.revision != seen_revision:
+            raise ChangedMeanwhile(appointment)
+        yield appointment
+    except BaseException as error:
+        if isinstance(error, ChangedMeanwhile) and error.appointment in db.session:
+            db.session.expunge(error.appointment)  # the page shows it as it stands
+        db.session.rollback()
+        raise
 
 
 def _require_status(appointment: Appointment, allowed, verb: str) -> None:

@@ -408,9 +408,17 @@ def test_a_cancelled_or_declined_appointment_frees_its_time(
 # --- a patient cancels -----------------------------------------------------------------------
 
 
-def cancel(app, patient, appointment_id, reason="Feeling better", now=NOW):
+def current_revision(app, appointment_id) -> int:
+    """What the patient's page would show (1 when the appointment is not there to see)."""
     with app.app_context():
-        cancel_by_patient(patient, appointment_id, reason, now=now)
+        found = db.session.get(Appointment, appointment_id)
+        return found.revision if found else 1
+
+
+def cancel(app, patient, appointment_id, reason="Feeling better", now=NOW, seen=None):
+    seen = current_revision(app, appointment_id) if seen is None else seen
+    with app.app_context():
+        cancel_by_patient(patient, appointment_id, seen, reason, now=now)
 
 
 def test_cancelling_marks_it_cancelled_records_why_and_tells_everyone(app, clinic, ready_patient):
@@ -488,9 +496,10 @@ def test_an_appointment_cannot_be_cancelled_twice(app, clinic, ready_patient):
 # --- a patient moves their request -----------------------------------------------------------
 
 
-def move(app, patient, appointment_id, new_start, now=NOW):
+def move(app, patient, appointment_id, new_start, now=NOW, seen=None):
+    seen = current_revision(app, appointment_id) if seen is None else seen
     with app.app_context():
-        move_by_patient(patient, appointment_id, new_start, now=now)
+        move_by_patient(patient, appointment_id, seen, new_start, now=now)
 
 
 def confirm_directly(app, appointment_id):
