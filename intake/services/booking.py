@@ -251,6 +251,9 @@ def move_by_patient(
     now = now or utcnow()
     require_zone(new_start)
     appointment = _open_for_change(patient, appointment_id, seen_revision, now)
+    if new_start == appointment.starts_at:  # nothing would change: no history, no email
+        db.session.rollback()
+        raise BookingError("That is the time it already has. Please choose another.")
     choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
     _or_roll_back(check_free, choice, new_start, now, ignore=appointment.id)
     before_status, before_start = appointment.status, appointment.starts_at

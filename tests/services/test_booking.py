@@ -22,6 +22,7 @@ from intake.models import (
     TimeOff,
 )
 from intake.services.booking import (
+    ChangedMeanwhile,
     NotReady,
     TooLate,
     cancel_by_patient,
@@ -482,6 +483,30 @@ def test_nobody_can_cancel_someone_elses_appointment(app, clinic, ready_patient,
     assert written(app) == before
 
 
+def test_a_cancel_from_a_page_older_than_the_clinics_change_is_refused(app, clinic, ready_patient):
+    maria = ready_patient()
+    appointment_id = book(app, clinic, maria, WEDNESDAY_10)
+    page_seen = current_revision(app, appointment_id)
+    confirm_directly(app, appointment_id)
+    before = written(app)
+
+    with pytest.raises(ChangedMeanwhile, match="changed meanwhile; here it is as it stands now"):
+        cancel(app, maria, appointment_id, seen=page_seen)
+
+    assert one(app, Appointment, appointment_id).status == AppointmentStatus.CONFIRMED
+    assert written(app) == before
+
+
+def test_a_change_through_the_orm_bumps_the_revision_once(app, clinic, ready_patient):
+    """version_id_col: the UPDATE checks the revision it read, and moves it on by one."""
+    appointment_id = book(app, clinic, ready_patient(), WEDNESDAY_10)
+    with app.app_context():
+        stored = db.session.get(Appointment, appointment_id)
+        stored.patient_note = "Running late"
+        db.session.commit()
+    assert one(app, Appointment, appointment_id).revision == 2
+
+
 def test_an_appointment_cannot_be_cancelled_twice(app, clinic, ready_patient):
     maria = ready_patient()
     appointment_id = book(app, clinic, maria, WEDNESDAY_10)
@@ -506,8 +531,7 @@ def confirm_directly(app, appointment_id):
     """What the front desk's confirmation leaves behind."""
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
-        appointment.status = AppointmentStatus.CONFIRMED
-        appointment.revision += 1
+        appointment.status = AppointmentStatus.CONFIRMED  # the ORM moves the revision on
         db.session.commit()
 
 
@@ -539,6 +563,18 @@ def test_moving_takes_the_new_time_and_needs_confirming_again(app, clinic, ready
     assert str(after["UID"]) == str(before["UID"])
     assert after["SEQUENCE"] > before["SEQUENCE"]
     assert after.decoded("DTSTART") == THURSDAY_10
+
+
+def test_moving_to_the_time_it_already_has_changes_nothing_and_sends_nothing(
+    app, clinic, ready_patient
+):
+    maria = ready_patient()
+    appointment_id = book(app, clinic, maria, WEDNESDAY_10)
+    before = written(app)
+    with pytest.raises(BookingError, match="already has"):
+        move(app, maria, appointment_id, WEDNESDAY_10)
+    assert one(app, Appointment, appointment_id).revision == 1
+    assert written(app) == before
 
 
 def test_the_old_time_is_free_once_moved(app, clinic, ready_patient):
