@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
 from ..database import begin_write
 from ..domain.availability import group_by_day
@@ -22,29 +21,28 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import Role
 from . import audit, changes, notifications
 from .changes import ChangedMeanwhile
 from .free_times import (
     BookingError,
     SlotChoice,
     SlotTaken,
-    check_free,
     next_free,
     rules_for,
     slots_between,
 )
 from .history import appointment_history
+from .staff_checks import (
+    ActionRefused,
+    ReviewNeeded,
+    place,
+    reason_text,
+    require_status,
+    review_override,
+    still_free,
+)
 
 __all__ = ["ActionRefused", "BookingError", "ChangedMeanwhile", "ReviewNeeded", "SlotTaken"]
-
-
-class ActionRefused(BookingError):
-    """The action does not fit the request as it stands; the message says why."""
-
-
-class ReviewNeeded(ActionRefused):
-    """Precautions that a therapist has not cleared."""
 
 
 # --- actions -------------------------------------------------------------------------
@@ -61,9 +59,9 @@ def confirm(
     cleared by a therapist (or an admin overriding, with a reason)."""
     now = now or utcnow()
     with _as_seen(appointment_id, seen_revision) as appointment:
-        _require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
-        override = _review_override(appointment, actor, override_reason.strip())
-        _still_free(
+        require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
+        override = review_override(appointment, actor, override_reason.strip())
+        still_free(
             appointment, appointment.provider, appointment.location, appointment.starts_at, now
         )
         return _apply(
@@ -84,7 +82,7 @@ def decline(
     appointment_id: int, seen_revision: int, actor: User, reason: str, now: datetime | None = None
 ) -> Appointment:
     with _as_seen(appointment_id, seen_revision) as appointment:
-        _require_status(appointment, (AppointmentStatus.REQUESTED,), "declined")
+        require_status(appointment, (AppointmentStatus.REQUESTED,), "declined")
         return _apply(
             appointment,
             seen_revision,
@@ -92,9 +90,9 @@ def decline(
             actor,
             action="declined",
             allowed_from=(AppointmentStatus.REQUESTED,),
-            detail=_reason(reason),
+            detail=reason_text(reason),
             notify="declined",
-            email_reason=_reason(reason),
+            email_reason=reason_text(reason),
             now=now or utcnow(),
         )
 
@@ -103,7 +101,7 @@ def cancel(
     appointment_id: int, seen_revision: int, actor: User, reason: str, now: datetime | None = None
 ) -> Appointment:
     with _as_seen(appointment_id, seen_revision) as appointment:
-        _require_status(appointment, HOLDING_STATUSES, "cancelled")
+        require_status(appointment, HOLDING_STATUSES, "cancelled")
         return _apply(
             appointment,
             seen_revision,
@@ -111,9 +109,9 @@ def cancel(
             actor,
             action="cancelled",
             allowed_from=HOLDING_STATUSES,
-            detail=_reason(reason),
+            detail=reason_text(reason),
             notify="cancelled",
-            email_reason=_reason(reason),
+            email_reason=reason_text(reason),
             now=now or utcnow(),
         )
 
@@ -132,15 +130,15 @@ def move(
     now = now or utcnow()
     # The new provider's time is checked too: both are locked, in one order.
     with _as_seen(appointment_id, seen_revision, provider_id) as appointment:
-        _require_status(appointment, HOLDING_STATUSES, "moved")
-        provider, location = _place(provider_id, location_id)
+        require_status(appointment, HOLDING_STATUSES, "moved")
+        provider, location = place(provider_id, location_id)
         if (provider.id, location.id, starts_at) == (
             appointment.provider_id,
             appointment.location_id,
             appointment.starts_at,
         ):
             raise ActionRefused("That is the time, provider and place it already has.")
-        _still_free(appointment, provider, location, starts_at, now)
+        still_free(appointment, provider, location, starts_at, now)
         before = (
             f"{when(appointment.starts_at, appointment.location.timezone)} with "
             f"{appointment.provider.display_name} at {appointment.location.name}"
@@ -248,63 +246,6 @@ def _as_seen(
             db.session.expunge(error.appointment)  # the page shows it as it stands
         db.session.rollback()
         raise
-
-
-def _require_status(appointment: Appointment, allowed, verb: str) -> None:
-    if appointment.status not in allowed:
-        status = appointment.status.replace("_", " ")
-        raise ActionRefused(f"This appointment is {status}; it cannot be {verb} now.")
-
-
-def _reason(reason: str) -> str:
-    return " ".join(reason.split())[:500]
-
-
-def _review_override(appointment: Appointment, actor: User, reason: str) -> str:
-    """The admin's reason when an admin overrides a missing review; "" when none is needed."""
-    if not appointment.needs_review or appointment.review_outcome == "cleared":
-        return ""
-    if actor.role == Role.ADMIN and reason:
-        return reason[:500]
-    if appointment.review_outcome == "not_suitable":
-        message = "A therapist found this request not suitable. Decline it instead."
-    else:
-        message = "A therapist must review this patient's precautions before it is confirmed."
-    if actor.role == Role.ADMIN:
-        message += " To confirm anyway, give the reason for overriding."
-    raise ReviewNeeded(message)
-
-
-def _place(provider_id: int, location_id: int):
-    provider = db.session.scalars(
-        select(Provider).where(Provider.id == provider_id).options(selectinload(Provider.locations))
-    ).first()
-    location = next(
-        (loc for loc in (provider.locations if provider else ()) if loc.id == location_id), None
-    )
-    if location is None:
-        raise ActionRefused("Please choose a provider and one of their locations.")
-    return provider, location
-
-
-def _still_free(appointment: Appointment, provider, location, starts_at: datetime, now) -> None:
-    """In the provider's hours, clear of time off and of every other holding appointment."""
-    if starts_at <= now:
-        raise ActionRefused("That time has already passed.")
-    choice = SlotChoice(provider, location, appointment.type)
-    # Checked as if asked the online notice period ahead: staff may act inside it.
-    probe = starts_at - rules_for(appointment.type).notice
-    try:
-        check_free(choice, starts_at, probe, ignore=appointment.id)
-    except SlotTaken as taken:
-        raise SlotTaken(
-            "Another appointment now holds that time.", next_free(choice, starts_at, now)
-        ) from taken
-    except BookingError as error:
-        raise ActionRefused(
-            f"That time is outside {provider.display_name}'s working hours at "
-            f"{location.name}, or falls in their time off."
-        ) from error
 
 
 def _apply(

@@ -51,7 +51,7 @@ class Rendezvous:
     CHECKS = (
         ("booking", "check_free"),  # a patient books or moves
         ("booking", "_own_for_change"),  # a patient cancels
-        ("staff_actions", "_require_status"),  # the front desk confirms
+        ("staff_actions", "require_status"),  # the front desk confirms
         ("working_time", "_holding"),  # time off, hours removal: any visits in the way?
     )
 
