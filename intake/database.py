@@ -2,9 +2,12 @@
 
 import sqlite3
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, column, event, select, table
+from sqlalchemy.orm import scoped_session
 
 SQLITE_BEGIN = "sqlite_begin"  # execution option: "IMMEDIATE" takes the write lock up front
+_WRITING = "intake_write_transaction"  # session.info key: the transaction begin_write opened
+_providers = table("providers", column("id"))
 
 
 @event.listens_for(Engine, "connect")
@@ -28,8 +31,32 @@ def _sqlite_on_begin(connection):
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
-def begin_write(session) -> None:
-    """Start a fresh transaction that holds SQLite's write lock from its first statement, so
-    what a service checks is still true when it writes (PostgreSQL relies on constraints)."""
+def begin_write(session, *provider_ids: int | None) -> None:
+    """Start a fresh transaction in which what a service checks is still true when it writes.
+
+    SQLite: BEGIN IMMEDIATE holds the one write lock from the first statement (a deferred
+    transaction that read first cannot upgrade once another worker has written). PostgreSQL:
+    the rows of the given providers are locked FOR UPDATE, so hours, time off and bookings of
+    one provider run one at a time; without a provider it relies on constraints and revisions.
+    """
     session.rollback()
-    session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+    connection = session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+    session.info[_WRITING] = _plain(session).get_transaction()
+    ids = sorted({i for i in provider_ids if i is not None})  # one order: no deadlock
+    if ids and connection.dialect.name == "postgresql":
+        session.execute(
+            select(_providers.c.id)
+            .where(_providers.c.id.in_(ids))
+            .order_by(_providers.c.id)
+            .with_for_update()
+        )
+
+
+def in_write(session) -> bool:
+    """Whether the session is inside a transaction that begin_write opened."""
+    current = _plain(session).get_transaction()
+    return current is not None and session.info.get(_WRITING) is current
+
+
+def _plain(session):
+    return session() if isinstance(session, scoped_session) else session

@@ -379,13 +379,19 @@ class BookingRequestForm(FlaskForm):
     )
 
 
-class CancelAppointmentForm(FlaskForm):
+class PatientChangeForm(FlaskForm):
+    """The revision the patient's page showed: a change the clinic made since then wins."""
+
+    revision = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
+
+
+class CancelAppointmentForm(PatientChangeForm):
     reason = TextAreaField(
         "Why are you cancelling?", [required("Please tell us why."), Length(max=500)]
     )
 
 
-class MoveAppointmentForm(FlaskForm):
+class MoveAppointmentForm(PatientChangeForm):
     start = HiddenField(validators=[required()])
 
 

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from typing import ClassVar
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -380,6 +381,10 @@ class Appointment(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Bumped by every change: calendar SEQUENCE, and a guard against two staff acting at once.
     revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Every ORM UPDATE says "WHERE revision = <the one loaded>" and bumps it: a write from a
+    # stale row raises StaleDataError instead of silently overwriting someone else's change.
+    __mapper_args__: ClassVar[dict] = {"version_id_col": revision}
 
     patient: Mapped[User] = relationship(foreign_keys=[patient_id])
     provider: Mapped[Provider] = relationship()

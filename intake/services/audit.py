@@ -2,6 +2,7 @@
 
 from flask import has_request_context, request
 
+from ..database import begin_write, in_write
 from ..extensions import db
 from ..models import AuditEvent, utcnow
 
@@ -16,6 +17,12 @@ def record(
     commit: bool = False,
 ) -> AuditEvent:
     """Add an audit row to the session; commit=True for reads, which commit nothing else."""
+    if commit and not _writing():
+        # The request has been reading (the signed-in user at least). On SQLite a deferred
+        # transaction that read cannot start writing once another worker has written, so end
+        # the read and write in a transaction that holds the lock from its start. Objects the
+        # view already loaded are expired and reload on their next use.
+        begin_write(db.session)
     event = AuditEvent(
         actor_id=actor_id,
         action=action,
@@ -29,3 +36,9 @@ def record(
     if commit:
         db.session.commit()
     return event
+
+
+def _writing() -> bool:
+    """A caller that already writes (or holds the write lock) keeps its transaction."""
+    session = db.session
+    return in_write(session) or bool(session.new or session.dirty or session.deleted)

@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..database import begin_write
 from ..extensions import db
@@ -84,10 +85,15 @@ def request_appointment(
     """Store a request for a free slot; SlotTaken when someone was quicker."""
     now = now or utcnow()
     require_zone(starts_at)
-    begin_write(db.session)
+    found = provider_by_slug(provider_slug)
+    if found is None:
+        raise BookingError("We could not find that provider.")
+    # Time off and hours of this provider cannot change while we check and write.
+    begin_write(db.session, found.id)
     patient = db.session.get(User, patient.id)
     provider = provider_by_slug(provider_slug)
     if provider is None:
+        db.session.rollback()
         raise BookingError("We could not find that provider.")
     choice = resolve_choice(provider, location_id, type_id)
     step, readiness = assess(patient, choice.type, now)
@@ -97,7 +103,7 @@ def request_appointment(
     if (same := _own_request(patient, provider, starts_at)) is not None:
         db.session.rollback()
         return same  # a second tab or a double click: the request already exists
-    check_free(choice, starts_at, now)
+    _or_roll_back(check_free, choice, starts_at, now)
     appointment = Appointment(
         patient_id=patient.id,
         provider_id=provider.id,
@@ -153,10 +159,46 @@ class TooLate(BookingError):
     """Within the cut-off the clinic wants a phone call, not a click."""
 
 
-def _own_for_change(patient: User, appointment_id: int, now: datetime) -> Appointment:
+class ChangedMeanwhile(BookingError):
+    """The clinic changed the appointment after the patient's page was loaded."""
+
+    def __init__(self):
+        super().__init__("This appointment changed meanwhile; here it is as it stands now.")
+
+
+def _or_roll_back(check, *args, **kwargs):
+    """Run a check inside a write transaction; a refusal ends the transaction (and its lock)."""
+    try:
+        return check(*args, **kwargs)
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _open_for_change(
+    patient: User, appointment_id: int, seen_revision: int, now: datetime
+) -> Appointment:
+    """The patient's appointment as their page showed it, in a write transaction holding its
+    provider's lock. LookupError when not theirs, ChangedMeanwhile when changed since."""
+    provider_id = db.session.scalar(
+        select(Appointment.provider_id).where(
+            Appointment.id == appointment_id, Appointment.patient_id == patient.id
+        )
+    )
+    if provider_id is None:
+        raise LookupError(appointment_id)
+    begin_write(db.session, provider_id)
+    return _or_roll_back(_own_for_change, patient, appointment_id, seen_revision, now)
+
+
+def _own_for_change(
+    patient: User, appointment_id: int, seen_revision: int, now: datetime
+) -> Appointment:
     appointment = patient_appointment(patient.id, appointment_id)
     if appointment is None:
         raise LookupError(appointment_id)
+    if appointment.revision != seen_revision:
+        raise ChangedMeanwhile()
     if not appointment.holds_time:
         raise BookingError(f"This appointment is already {appointment.status.replace('_', ' ')}.")
     cutoff = timedelta(hours=current_app.config["INTAKE_CANCEL_CUTOFF_HOURS"])
@@ -166,16 +208,20 @@ def _own_for_change(patient: User, appointment_id: int, now: datetime) -> Appoin
 
 
 def cancel_by_patient(
-    patient: User, appointment_id: int, reason: str, now: datetime | None = None
+    patient: User,
+    appointment_id: int,
+    seen_revision: int,
+    reason: str,
+    now: datetime | None = None,
 ) -> Appointment:
-    """LookupError when it is not theirs; TooLate inside the cut-off."""
+    """LookupError when it is not theirs; TooLate inside the cut-off; ChangedMeanwhile when
+    the clinic changed it after the page showing `seen_revision` was loaded."""
     now = now or utcnow()
-    begin_write(db.session)
-    appointment = _own_for_change(patient, appointment_id, now)
+    appointment = _open_for_change(patient, appointment_id, seen_revision, now)
     before = appointment.status
     appointment.status = AppointmentStatus.CANCELLED
-    appointment.revision += 1
     appointment.updated_at = now
+    _flush_versioned()
     appointment_history(
         appointment, patient, "cancelled", before, appointment.status, now, reason.strip()
     )
@@ -184,16 +230,32 @@ def cancel_by_patient(
     return appointment
 
 
+def _flush_versioned() -> None:
+    """The UPDATE says WHERE revision = the one read: a change committed since (a staff
+    confirm on PostgreSQL, between our read and our write) makes it match no row."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise ChangedMeanwhile() from None
+
+
 def move_by_patient(
-    patient: User, appointment_id: int, new_start: datetime, now: datetime | None = None
+    patient: User,
+    appointment_id: int,
+    seen_revision: int,
+    new_start: datetime,
+    now: datetime | None = None,
 ) -> Appointment:
     """To another free slot of the same provider, place and type; it needs confirming again."""
     now = now or utcnow()
     require_zone(new_start)
-    begin_write(db.session)
-    appointment = _own_for_change(patient, appointment_id, now)
+    appointment = _open_for_change(patient, appointment_id, seen_revision, now)
+    if new_start == appointment.starts_at:  # nothing would change: no history, no email
+        db.session.rollback()
+        raise BookingError("That is the time it already has. Please choose another.")
     choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
-    check_free(choice, new_start, now, ignore=appointment.id)
+    _or_roll_back(check_free, choice, new_start, now, ignore=appointment.id)
     before_status, before_start = appointment.status, appointment.starts_at
     length = appointment.ends_at - appointment.starts_at
     hold = appointment.blocks_until - appointment.starts_at
@@ -201,10 +263,9 @@ def move_by_patient(
     appointment.blocks_until = new_start + hold
     appointment.reminder_sent_at = None  # the new time deserves its own reminder
     appointment.status = AppointmentStatus.REQUESTED
-    appointment.revision += 1
     appointment.updated_at = now
     try:
-        db.session.flush()
+        _flush_versioned()
     except IntegrityError:
         db.session.rollback()
         raise SlotTaken(

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.orm import selectinload
 
-from ..database import begin_write
+from ..database import begin_write, in_write
 from ..extensions import db
 from ..models import Appointment, AppointmentStatus, Provider, User, utcnow
 from . import audit, notifications
@@ -45,8 +45,13 @@ def claim(
     now: datetime,
 ) -> Appointment:
     """Apply `changes` only if nobody changed the row since `seen_revision` and its status
-    is one of `allowed_from`; bumps the revision. Starts its own write transaction."""
-    begin_write(db.session)
+    is one of `allowed_from`; bumps the revision. Starts its own write transaction unless the
+    caller already opened one (to hold a provider's lock across its checks).
+
+    A bulk UPDATE, not the ORM's versioned one: the WHERE on the seen revision is the check,
+    and the revision is bumped here by hand (version_id_col only guards ORM flushes)."""
+    if not in_write(db.session):
+        begin_write(db.session)
     result = db.session.execute(
         update(Appointment)
         .where(

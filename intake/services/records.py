@@ -7,6 +7,7 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..database import begin_write
 from ..domain.consent import ConsentState
 from ..domain.patients import age_on
 from ..domain.screening import RULES, Finding, ScreeningLevel, ScreeningResult, rule_for
@@ -215,6 +216,7 @@ def patient_record(
 
 def _audit_look(viewer: User, patient_id: int, action: str, object_type: str, object_id: int):
     """The look, and the intake it shows, on record (committed) before anything is shown."""
+    begin_write(db.session)  # SQLite: a read transaction could not start writing under load
     audit.record(
         action,
         actor_id=viewer.id,

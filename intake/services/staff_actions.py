@@ -1,12 +1,14 @@
 """The front desk's actions on one request: confirm, decline, move, cancel, note. Each
 change applies once, even when two people act on the same request at once."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
 
+from ..database import begin_write
 from ..domain.availability import group_by_day
 from ..extensions import db
 from ..formatting import when
@@ -19,29 +21,28 @@ from ..models import (
     User,
     utcnow,
 )
-from ..permissions import Role
 from . import audit, changes, notifications
 from .changes import ChangedMeanwhile
 from .free_times import (
     BookingError,
     SlotChoice,
     SlotTaken,
-    check_free,
     next_free,
     rules_for,
     slots_between,
 )
 from .history import appointment_history
+from .staff_checks import (
+    ActionRefused,
+    ReviewNeeded,
+    place,
+    reason_text,
+    require_status,
+    review_override,
+    still_free,
+)
 
 __all__ = ["ActionRefused", "BookingError", "ChangedMeanwhile", "ReviewNeeded", "SlotTaken"]
-
-
-class ActionRefused(BookingError):
-    """The action does not fit the request as it stands; the message says why."""
-
-
-class ReviewNeeded(ActionRefused):
-    """Precautions that a therapist has not cleared."""
 
 
 # --- actions -------------------------------------------------------------------------
@@ -57,60 +58,62 @@ def confirm(
     """Only a requested time still free in the provider's hours, with any precautions
     cleared by a therapist (or an admin overriding, with a reason)."""
     now = now or utcnow()
-    appointment = _as_seen(appointment_id, seen_revision)
-    _require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
-    override = _review_override(appointment, actor, override_reason.strip())
-    _still_free(appointment, appointment.provider, appointment.location, appointment.starts_at, now)
-    return _apply(
-        appointment,
-        seen_revision,
-        AppointmentStatus.CONFIRMED,
-        actor,
-        action="confirmed",
-        allowed_from=(AppointmentStatus.REQUESTED,),
-        detail=f"Admin override of the therapist review: {override}" if override else "",
-        notify="confirmed",
-        extra_audit="review_overridden" if override else None,
-        now=now,
-    )
+    with _as_seen(appointment_id, seen_revision) as appointment:
+        require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
+        override = review_override(appointment, actor, override_reason.strip())
+        still_free(
+            appointment, appointment.provider, appointment.location, appointment.starts_at, now
+        )
+        return _apply(
+            appointment,
+            seen_revision,
+            AppointmentStatus.CONFIRMED,
+            actor,
+            action="confirmed",
+            allowed_from=(AppointmentStatus.REQUESTED,),
+            detail=f"Admin override of the therapist review: {override}" if override else "",
+            notify="confirmed",
+            extra_audit="review_overridden" if override else None,
+            now=now,
+        )
 
 
 def decline(
     appointment_id: int, seen_revision: int, actor: User, reason: str, now: datetime | None = None
 ) -> Appointment:
-    appointment = _as_seen(appointment_id, seen_revision)
-    _require_status(appointment, (AppointmentStatus.REQUESTED,), "declined")
-    return _apply(
-        appointment,
-        seen_revision,
-        AppointmentStatus.DECLINED,
-        actor,
-        action="declined",
-        allowed_from=(AppointmentStatus.REQUESTED,),
-        detail=_reason(reason),
-        notify="declined",
-        email_reason=_reason(reason),
-        now=now or utcnow(),
-    )
+    with _as_seen(appointment_id, seen_revision) as appointment:
+        require_status(appointment, (AppointmentStatus.REQUESTED,), "declined")
+        return _apply(
+            appointment,
+            seen_revision,
+            AppointmentStatus.DECLINED,
+            actor,
+            action="declined",
+            allowed_from=(AppointmentStatus.REQUESTED,),
+            detail=reason_text(reason),
+            notify="declined",
+            email_reason=reason_text(reason),
+            now=now or utcnow(),
+        )
 
 
 def cancel(
     appointment_id: int, seen_revision: int, actor: User, reason: str, now: datetime | None = None
 ) -> Appointment:
-    appointment = _as_seen(appointment_id, seen_revision)
-    _require_status(appointment, HOLDING_STATUSES, "cancelled")
-    return _apply(
-        appointment,
-        seen_revision,
-        AppointmentStatus.CANCELLED,
-        actor,
-        action="cancelled",
-        allowed_from=HOLDING_STATUSES,
-        detail=_reason(reason),
-        notify="cancelled",
-        email_reason=_reason(reason),
-        now=now or utcnow(),
-    )
+    with _as_seen(appointment_id, seen_revision) as appointment:
+        require_status(appointment, HOLDING_STATUSES, "cancelled")
+        return _apply(
+            appointment,
+            seen_revision,
+            AppointmentStatus.CANCELLED,
+            actor,
+            action="cancelled",
+            allowed_from=HOLDING_STATUSES,
+            detail=reason_text(reason),
+            notify="cancelled",
+            email_reason=reason_text(reason),
+            now=now or utcnow(),
+        )
 
 
 def move(
@@ -125,48 +128,51 @@ def move(
     """To a free time of the same or another provider, keeping patient and type. The moved
     request is requested again, even if it was confirmed: the new time needs confirming."""
     now = now or utcnow()
-    appointment = _as_seen(appointment_id, seen_revision)
-    _require_status(appointment, HOLDING_STATUSES, "moved")
-    provider, location = _place(provider_id, location_id)
-    if (provider.id, location.id, starts_at) == (
-        appointment.provider_id,
-        appointment.location_id,
-        appointment.starts_at,
-    ):
-        raise ActionRefused("That is the time, provider and place it already has.")
-    _still_free(appointment, provider, location, starts_at, now)
-    before = (
-        f"{when(appointment.starts_at, appointment.location.timezone)} with "
-        f"{appointment.provider.display_name} at {appointment.location.name}"
-    )
-    after = f"{when(starts_at, location.timezone)} with {provider.display_name} at {location.name}"
-    choice = SlotChoice(provider, location, appointment.type)
-    try:
-        return _apply(
-            appointment,
-            seen_revision,
-            AppointmentStatus.REQUESTED,
-            actor,
-            action="moved",
-            allowed_from=HOLDING_STATUSES,
-            detail=f"from {before} to {after}",
-            notify="moved",
-            extra={
-                "provider_id": provider.id,
-                "location_id": location.id,
-                "starts_at": starts_at,
-                "ends_at": starts_at + (appointment.ends_at - appointment.starts_at),
-                "blocks_until": starts_at + (appointment.blocks_until - appointment.starts_at),
-                "reminder_sent_at": None,
-                **(_fresh_review() if provider.id != appointment.provider_id else {}),
-            },
-            now=now,
+    # The new provider's time is checked too: both are locked, in one order.
+    with _as_seen(appointment_id, seen_revision, provider_id) as appointment:
+        require_status(appointment, HOLDING_STATUSES, "moved")
+        provider, location = place(provider_id, location_id)
+        if (provider.id, location.id, starts_at) == (
+            appointment.provider_id,
+            appointment.location_id,
+            appointment.starts_at,
+        ):
+            raise ActionRefused("That is the time, provider and place it already has.")
+        still_free(appointment, provider, location, starts_at, now)
+        before = (
+            f"{when(appointment.starts_at, appointment.location.timezone)} with "
+            f"{appointment.provider.display_name} at {appointment.location.name}"
         )
-    except IntegrityError:  # the database's no-overlap rule: someone took it just now
-        db.session.rollback()
-        raise SlotTaken(
-            "That time was just taken by someone else.", next_free(choice, starts_at, now)
-        ) from None
+        after = (
+            f"{when(starts_at, location.timezone)} with {provider.display_name} at {location.name}"
+        )
+        choice = SlotChoice(provider, location, appointment.type)
+        try:
+            return _apply(
+                appointment,
+                seen_revision,
+                AppointmentStatus.REQUESTED,
+                actor,
+                action="moved",
+                allowed_from=HOLDING_STATUSES,
+                detail=f"from {before} to {after}",
+                notify="moved",
+                extra={
+                    "provider_id": provider.id,
+                    "location_id": location.id,
+                    "starts_at": starts_at,
+                    "ends_at": starts_at + (appointment.ends_at - appointment.starts_at),
+                    "blocks_until": starts_at + (appointment.blocks_until - appointment.starts_at),
+                    "reminder_sent_at": None,
+                    **(_fresh_review() if provider.id != appointment.provider_id else {}),
+                },
+                now=now,
+            )
+        except IntegrityError:  # the database's no-overlap rule: someone took it just now
+            db.session.rollback()
+            raise SlotTaken(
+                "That time was just taken by someone else.", next_free(choice, starts_at, now)
+            ) from None
 
 
 def _fresh_review() -> dict:
@@ -179,8 +185,10 @@ def add_note(
 ) -> AppointmentEvent:
     """A line in the history for staff only: no email, no change to the request."""
     now = now or utcnow()
+    begin_write(db.session)  # SQLite: lock before reading, or the write may find it taken
     appointment = db.session.get(Appointment, appointment_id)
     if appointment is None:
+        db.session.rollback()
         raise LookupError(appointment_id)
     note = AppointmentEvent(
         appointment_id=appointment.id, actor_id=actor.id, action="note", detail=text[:1000], at=now
@@ -215,70 +223,29 @@ def free_times_for_move(
 # --- helpers -------------------------------------------------------------------------
 
 
-def _as_seen(appointment_id: int, seen_revision: int) -> Appointment:
-    appointment = changes.load(appointment_id)
-    if appointment is None:
-        raise LookupError(appointment_id)
-    if appointment.revision != seen_revision:
-        raise ChangedMeanwhile(appointment)
-    return appointment
-
-
-def _require_status(appointment: Appointment, allowed, verb: str) -> None:
-    if appointment.status not in allowed:
-        status = appointment.status.replace("_", " ")
-        raise ActionRefused(f"This appointment is {status}; it cannot be {verb} now.")
-
-
-def _reason(reason: str) -> str:
-    return " ".join(reason.split())[:500]
-
-
-def _review_override(appointment: Appointment, actor: User, reason: str) -> str:
-    """The admin's reason when an admin overrides a missing review; "" when none is needed."""
-    if not appointment.needs_review or appointment.review_outcome == "cleared":
-        return ""
-    if actor.role == Role.ADMIN and reason:
-        return reason[:500]
-    if appointment.review_outcome == "not_suitable":
-        message = "A therapist found this request not suitable. Decline it instead."
-    else:
-        message = "A therapist must review this patient's precautions before it is confirmed."
-    if actor.role == Role.ADMIN:
-        message += " To confirm anyway, give the reason for overriding."
-    raise ReviewNeeded(message)
-
-
-def _place(provider_id: int, location_id: int):
-    provider = db.session.scalars(
-        select(Provider).where(Provider.id == provider_id).options(selectinload(Provider.locations))
-    ).first()
-    location = next(
-        (loc for loc in (provider.locations if provider else ()) if loc.id == location_id), None
+@contextmanager
+def _as_seen(
+    appointment_id: int, seen_revision: int, *more_providers: int
+) -> Iterator[Appointment]:
+    """The appointment as the page showed it, read inside a write transaction that holds its
+    provider's lock (PostgreSQL) or the write lock (SQLite) until the change commits, so the
+    checks that follow are still true when it is written. A refusal ends the transaction."""
+    provider_id = db.session.scalar(
+        select(Appointment.provider_id).where(Appointment.id == appointment_id)
     )
-    if location is None:
-        raise ActionRefused("Please choose a provider and one of their locations.")
-    return provider, location
-
-
-def _still_free(appointment: Appointment, provider, location, starts_at: datetime, now) -> None:
-    """In the provider's hours, clear of time off and of every other holding appointment."""
-    if starts_at <= now:
-        raise ActionRefused("That time has already passed.")
-    choice = SlotChoice(provider, location, appointment.type)
-    # Checked as if asked the online notice period ahead: staff may act inside it.
-    probe = starts_at - rules_for(appointment.type).notice
+    if provider_id is None:
+        raise LookupError(appointment_id)
+    begin_write(db.session, provider_id, *more_providers)
     try:
-        check_free(choice, starts_at, probe, ignore=appointment.id)
-    except SlotTaken as taken:
-        raise SlotTaken(
-            "Another appointment now holds that time.", next_free(choice, starts_at, now)
-        ) from taken
-    except BookingError as error:
-        raise ActionRefused(
-            f"That time is outside {provider.display_name}'s working hours at "
-            f"{location.name}, or falls in their time off."
-        ) from error
+        appointment = changes.load(appointment_id)
+        if appointment.revision != seen_revision:
+            raise ChangedMeanwhile(appointment)
+        yield appointment
+    except BaseException as error:
+        if isinstance(error, ChangedMeanwhile) and error.appointment in db.session:
+            db.session.expunge(error.appointment)  # the page shows it as it stands
+        db.session.rollback()
+        raise
 
 
 def _apply(

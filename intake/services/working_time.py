@@ -79,7 +79,7 @@ def add_hours(
         raise ScheduleError("Hours start and end on the quarter hour.")
     if starts >= ends:
         raise ScheduleError("The block must end after it starts.")
-    begin_write(db.session)  # the overlap check and the insert see the same hours
+    begin_write(db.session, provider.id)  # the overlap check and the insert see the same hours
     same_day = db.session.scalars(
         select(WorkingHours)
         .where(WorkingHours.provider_id == provider.id, WorkingHours.weekday == weekday)
@@ -105,7 +105,7 @@ def remove_hours(
     """LookupError when the block is not theirs; WouldDropAppointments when booked patients
     fall inside it."""
     now = now or utcnow()
-    begin_write(db.session)
+    begin_write(db.session, provider.id)  # no booking can land in the block while we look
     block = db.session.scalars(
         select(WorkingHours)
         .where(WorkingHours.id == block_id, WorkingHours.provider_id == provider.id)
@@ -184,7 +184,7 @@ def add_time_off(
         raise ScheduleError("The time off must end after it starts.")
     if ends_at <= now:
         raise ScheduleError("That time has already passed.")
-    begin_write(db.session)  # no request can slip into the time while we look
+    begin_write(db.session, provider.id)  # no request can slip into the time while we look
     hit = _holding(
         Appointment.provider_id == provider.id,
         Appointment.starts_at < ends_at,
@@ -207,7 +207,7 @@ def add_time_off(
 
 
 def delete_time_off(provider: Provider, actor: User, time_off_id: int) -> None:
-    begin_write(db.session)
+    begin_write(db.session, provider.id)
     off = db.session.scalars(
         select(TimeOff).where(TimeOff.id == time_off_id, TimeOff.provider_id == provider.id)
     ).first()

@@ -12,6 +12,8 @@ from .booking import parse_start
 bp = Blueprint("appointments", __name__, url_prefix="/account/appointments")
 guard_blueprint(bp, Role.PATIENT)
 
+OUT_OF_DATE = "This appointment changed meanwhile; here it is as it stands now."
+
 
 @bp.get("")
 def index():
@@ -26,28 +28,42 @@ def index():
 
 @bp.get("/<int:appointment_id>")
 def show(appointment_id: int):
+    return _show(appointment_id)
+
+
+def _show(appointment_id: int, status: int = 200, cancel_form=None):
     appointment = booking.patient_appointment(current_user.id, appointment_id) or abort(404)
+    revision = appointment.revision
     return render_template(
         "appointments/show.html",
         appointment=appointment,
-        cancel_form=CancelAppointmentForm(),
-        just_requested=request.args.get("requested") == "1",
-    )
+        cancel_form=cancel_form or CancelAppointmentForm(formdata=None, revision=revision),
+        just_requested=status == 200 and request.args.get("requested") == "1",
+    ), status
+
+
+def _changed_meanwhile(appointment_id: int):
+    """The patient's page was out of date: show the appointment as it stands, nothing done."""
+    flash(OUT_OF_DATE, "error")
+    return _show(appointment_id, 409)
 
 
 @bp.post("/<int:appointment_id>/cancel")
 def cancel(appointment_id: int):
-    appointment = booking.patient_appointment(current_user.id, appointment_id) or abort(404)
+    booking.patient_appointment(current_user.id, appointment_id) or abort(404)
     form = CancelAppointmentForm()
     if not form.validate_on_submit():
-        return render_template(
-            "appointments/show.html",
-            appointment=appointment,
-            cancel_form=form,
-            just_requested=False,
-        ), 400
+        if form.revision.errors:  # missing or tampered: never act on a guess
+            return _changed_meanwhile(appointment_id)
+        return _show(appointment_id, 400, form)
     try:
-        booking.cancel_by_patient(current_user, appointment_id, form.reason.data)
+        booking.cancel_by_patient(
+            current_user, appointment_id, int(form.revision.data), form.reason.data
+        )
+    except LookupError:
+        abort(404)
+    except booking.ChangedMeanwhile:
+        return _changed_meanwhile(appointment_id)
     except free_times.BookingError as error:
         flash(str(error), "error")
     else:
@@ -59,16 +75,27 @@ def cancel(appointment_id: int):
 def move(appointment_id: int):
     appointment = booking.patient_appointment(current_user.id, appointment_id) or abort(404)
     form = MoveAppointmentForm()
-    start = parse_start(form.start.data) if form.validate_on_submit() else None
+    valid = form.validate_on_submit()
+    if form.revision.errors:
+        return _changed_meanwhile(appointment_id)
+    start = parse_start(form.start.data) if valid else None
     if start is None:
         flash("Please choose one of the times shown.", "error")
         return redirect(url_for("appointments.show", appointment_id=appointment_id))
+    choice = free_times.SlotChoice(appointment.provider, appointment.location, appointment.type)
     try:
-        booking.move_by_patient(current_user, appointment_id, start)
+        booking.move_by_patient(current_user, appointment_id, int(form.revision.data), start)
+    except LookupError:
+        abort(404)
+    except booking.ChangedMeanwhile:
+        return _changed_meanwhile(appointment_id)
     except free_times.SlotTaken as taken:
-        choice = free_times.SlotChoice(appointment.provider, appointment.location, appointment.type)
         return render_template(
-            "booking/taken.html", choice=choice, taken=taken, move=appointment_id
+            "booking/taken.html",
+            choice=choice,
+            taken=taken,
+            move=appointment_id,
+            revision=form.revision.data,
         ), 409
     except free_times.BookingError as error:
         flash(str(error), "error")

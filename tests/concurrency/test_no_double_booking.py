@@ -5,27 +5,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
 import requests
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from intake.extensions import db
 from intake.models import Appointment
-from tests.conftest import PASSWORD
+from tests.concurrency.conftest import signed_in
 
 CLIENTS = 20
-
-
-@pytest.fixture
-def server(app):
-    """The app on a real threaded HTTP server, so requests truly run at the same time."""
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join()
 
 
 def next_weekday_slot() -> datetime:
@@ -35,17 +22,6 @@ def next_weekday_slot() -> datetime:
     while day.weekday() > 4:
         day += timedelta(days=1)
     return datetime.combine(day, time(10), tzinfo=zone).astimezone(UTC)
-
-
-def signed_in(server: str, email: str) -> requests.Session:
-    session = requests.Session()
-    response = session.post(
-        f"{server}/account/login",
-        data={"email": email, "password": PASSWORD},
-        allow_redirects=False,
-    )
-    assert response.status_code == 302
-    return session
 
 
 def send_request(session: requests.Session, server: str, clinic, start: datetime, barrier):

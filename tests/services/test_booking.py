@@ -22,6 +22,7 @@ from intake.models import (
     TimeOff,
 )
 from intake.services.booking import (
+    ChangedMeanwhile,
     NotReady,
     TooLate,
     cancel_by_patient,
@@ -408,9 +409,17 @@ def test_a_cancelled_or_declined_appointment_frees_its_time(
 # --- a patient cancels -----------------------------------------------------------------------
 
 
-def cancel(app, patient, appointment_id, reason="Feeling better", now=NOW):
+def current_revision(app, appointment_id) -> int:
+    """What the patient's page would show (1 when the appointment is not there to see)."""
     with app.app_context():
-        cancel_by_patient(patient, appointment_id, reason, now=now)
+        found = db.session.get(Appointment, appointment_id)
+        return found.revision if found else 1
+
+
+def cancel(app, patient, appointment_id, reason="Feeling better", now=NOW, seen=None):
+    seen = current_revision(app, appointment_id) if seen is None else seen
+    with app.app_context():
+        cancel_by_patient(patient, appointment_id, seen, reason, now=now)
 
 
 def test_cancelling_marks_it_cancelled_records_why_and_tells_everyone(app, clinic, ready_patient):
@@ -474,6 +483,30 @@ def test_nobody_can_cancel_someone_elses_appointment(app, clinic, ready_patient,
     assert written(app) == before
 
 
+def test_a_cancel_from_a_page_older_than_the_clinics_change_is_refused(app, clinic, ready_patient):
+    maria = ready_patient()
+    appointment_id = book(app, clinic, maria, WEDNESDAY_10)
+    page_seen = current_revision(app, appointment_id)
+    confirm_directly(app, appointment_id)
+    before = written(app)
+
+    with pytest.raises(ChangedMeanwhile, match="changed meanwhile; here it is as it stands now"):
+        cancel(app, maria, appointment_id, seen=page_seen)
+
+    assert one(app, Appointment, appointment_id).status == AppointmentStatus.CONFIRMED
+    assert written(app) == before
+
+
+def test_a_change_through_the_orm_bumps_the_revision_once(app, clinic, ready_patient):
+    """version_id_col: the UPDATE checks the revision it read, and moves it on by one."""
+    appointment_id = book(app, clinic, ready_patient(), WEDNESDAY_10)
+    with app.app_context():
+        stored = db.session.get(Appointment, appointment_id)
+        stored.patient_note = "Running late"
+        db.session.commit()
+    assert one(app, Appointment, appointment_id).revision == 2
+
+
 def test_an_appointment_cannot_be_cancelled_twice(app, clinic, ready_patient):
     maria = ready_patient()
     appointment_id = book(app, clinic, maria, WEDNESDAY_10)
@@ -488,17 +521,17 @@ def test_an_appointment_cannot_be_cancelled_twice(app, clinic, ready_patient):
 # --- a patient moves their request -----------------------------------------------------------
 
 
-def move(app, patient, appointment_id, new_start, now=NOW):
+def move(app, patient, appointment_id, new_start, now=NOW, seen=None):
+    seen = current_revision(app, appointment_id) if seen is None else seen
     with app.app_context():
-        move_by_patient(patient, appointment_id, new_start, now=now)
+        move_by_patient(patient, appointment_id, seen, new_start, now=now)
 
 
 def confirm_directly(app, appointment_id):
     """What the front desk's confirmation leaves behind."""
     with app.app_context():
         appointment = db.session.get(Appointment, appointment_id)
-        appointment.status = AppointmentStatus.CONFIRMED
-        appointment.revision += 1
+        appointment.status = AppointmentStatus.CONFIRMED  # the ORM moves the revision on
         db.session.commit()
 
 
@@ -530,6 +563,18 @@ def test_moving_takes_the_new_time_and_needs_confirming_again(app, clinic, ready
     assert str(after["UID"]) == str(before["UID"])
     assert after["SEQUENCE"] > before["SEQUENCE"]
     assert after.decoded("DTSTART") == THURSDAY_10
+
+
+def test_moving_to_the_time_it_already_has_changes_nothing_and_sends_nothing(
+    app, clinic, ready_patient
+):
+    maria = ready_patient()
+    appointment_id = book(app, clinic, maria, WEDNESDAY_10)
+    before = written(app)
+    with pytest.raises(BookingError, match="already has"):
+        move(app, maria, appointment_id, WEDNESDAY_10)
+    assert one(app, Appointment, appointment_id).revision == 1
+    assert written(app) == before
 
 
 def test_the_old_time_is_free_once_moved(app, clinic, ready_patient):

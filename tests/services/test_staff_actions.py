@@ -194,16 +194,16 @@ def race(app, calls):
 
 @pytest.fixture
 def both_checked(monkeypatch):
-    """Hold each action after its checks until the other has passed them too, so both reach
-    the conditional update with the same revision: the database alone must pick one."""
+    """Hold each action, the request already read, until the other has read it too, so both
+    go for the write with the same revision: the lock and the revision must pick one."""
     barrier = threading.Barrier(2, timeout=30)
-    original = staff_actions._require_status
+    original = staff_actions.begin_write
 
-    def wait_after(*args, **kwargs):
-        original(*args, **kwargs)
+    def wait_then_lock(*args, **kwargs):
         barrier.wait()
+        original(*args, **kwargs)
 
-    monkeypatch.setattr(staff_actions, "_require_status", wait_after)
+    monkeypatch.setattr(staff_actions, "begin_write", wait_then_lock)
 
 
 def test_confirm_and_decline_at_the_same_moment_apply_once(

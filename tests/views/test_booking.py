@@ -401,12 +401,21 @@ def booked(app, client, clinic, maria, slot) -> Appointment:
     return stored
 
 
+def revision_on(page: str) -> str:
+    """The revision a page carries in its hidden field (every copy of it agrees)."""
+    found = set(re.findall(r'name="revision"[^>]*value="(\d*)"', page))
+    assert len(found) == 1, found
+    return found.pop()
+
+
 def test_a_patient_cancels_from_the_page_with_a_reason(app, client, booked, maria):
     page = client.get(f"/account/appointments/{booked.id}").text
     assert f'action="/account/appointments/{booked.id}/cancel"' in page
+    assert revision_on(page) == str(booked.revision)
 
     response = client.post(
-        f"/account/appointments/{booked.id}/cancel", data={"reason": "My calf is better."}
+        f"/account/appointments/{booked.id}/cancel",
+        data={"reason": "My calf is better.", "revision": revision_on(page)},
     )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/account/appointments/{booked.id}"
@@ -432,7 +441,10 @@ def test_a_patient_cancels_from_the_page_with_a_reason(app, client, booked, mari
 @pytest.mark.parametrize("reason", ["", "   "], ids=["empty", "blank"])
 def test_cancelling_without_a_reason_asks_for_one(app, client, booked, reason):
     before = written(app)
-    response = client.post(f"/account/appointments/{booked.id}/cancel", data={"reason": reason})
+    response = client.post(
+        f"/account/appointments/{booked.id}/cancel",
+        data={"reason": reason, "revision": booked.revision},
+    )
     assert response.status_code == 400
     assert "Please tell us why." in response.text
     assert appointments(app)[0].status == AppointmentStatus.REQUESTED
@@ -451,8 +463,81 @@ def test_inside_the_cut_off_the_page_gives_the_phone_instead_of_the_form(
     assert f'action="/account/appointments/{appointment.id}/cancel"' not in page
 
     response = client.post(
-        f"/account/appointments/{appointment.id}/cancel", data={"reason": "Too busy"}
+        f"/account/appointments/{appointment.id}/cancel",
+        data={"reason": "Too busy", "revision": appointment.revision},
     )
     assert response.status_code == 302
     assert "too close to your appointment" in client.get(response.headers["Location"]).text
     assert appointments(app)[0].status == AppointmentStatus.REQUESTED
+
+
+# --- the clinic changed it meanwhile --------------------------------------------------------
+
+
+def clinic_confirms(app, appointment_id):
+    """The front desk confirms while the patient's page is open (an ORM change: revision + 1)."""
+    with app.app_context():
+        db.session.get(Appointment, appointment_id).status = AppointmentStatus.CONFIRMED
+        db.session.commit()
+
+
+def test_a_cancel_from_a_page_older_than_the_clinics_change_is_refused_and_shows_it_now(
+    app, client, booked
+):
+    page = client.get(f"/account/appointments/{booked.id}").text
+    clinic_confirms(app, booked.id)
+    before = written(app)
+
+    response = client.post(
+        f"/account/appointments/{booked.id}/cancel",
+        data={"reason": "Feeling better", "revision": revision_on(page)},
+    )
+
+    assert response.status_code == 409
+    assert "This appointment changed meanwhile; here it is as it stands now." in response.text
+    assert "Confirmed" in response.text
+    assert revision_on(response.text) == str(booked.revision + 1)  # a fresh page to act on
+    assert appointments(app)[0].status == AppointmentStatus.CONFIRMED
+    assert written(app) == before
+
+
+@pytest.mark.parametrize("revision", [None, "", "abc", "99999999999"])
+def test_a_cancel_without_a_believable_revision_changes_nothing(app, client, booked, revision):
+    form = {"reason": "Feeling better"} | ({} if revision is None else {"revision": revision})
+    response = client.post(f"/account/appointments/{booked.id}/cancel", data=form)
+    assert response.status_code == 409
+    assert "changed meanwhile" in response.text
+    assert appointments(app)[0].status == AppointmentStatus.REQUESTED
+
+
+def test_moving_carries_the_pages_revision_to_the_new_time(app, client, booked, clinic):
+    page = client.get(f"/account/appointments/{booked.id}").text
+    link = html.unescape(re.search(r'href="(/book/ben\?[^"]*move=[^"]*)"', page).group(1))
+    assert parse_qs(urlsplit(link).query)["revision"] == [str(booked.revision)]
+    times = client.get(link).text
+    assert revision_on(times) == str(booked.revision)
+    later = future_weekday(11, days_ahead=3)
+
+    response = client.post(
+        f"/account/appointments/{booked.id}/move",
+        data={"start": iso(later), "revision": revision_on(times)},
+    )
+
+    assert response.status_code == 302
+    (stored,) = appointments(app)
+    assert (stored.starts_at, stored.revision) == (later, booked.revision + 1)
+
+
+def test_a_move_from_a_page_older_than_the_clinics_change_is_refused(app, client, booked):
+    times_seen = str(booked.revision)
+    clinic_confirms(app, booked.id)
+
+    response = client.post(
+        f"/account/appointments/{booked.id}/move",
+        data={"start": iso(future_weekday(11, days_ahead=3)), "revision": times_seen},
+    )
+
+    assert response.status_code == 409
+    assert "changed meanwhile" in response.text
+    (stored,) = appointments(app)
+    assert (stored.starts_at, stored.status) == (booked.starts_at, AppointmentStatus.CONFIRMED)

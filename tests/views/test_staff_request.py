@@ -232,7 +232,9 @@ def test_confirming_waits_for_a_therapist_when_precautions_were_found(
     with app.app_context():  # the therapist's review, as the schedule records it
         db.session.get(Appointment, appointment.id).review_outcome = "cleared"
         db.session.commit()
-    assert client.post(url, data={"revision": appointment.revision}).status_code == 302
+    reviewed = stored(app, appointment).revision  # every change bumps it: a fresh page
+    assert reviewed == appointment.revision + 1
+    assert client.post(url, data={"revision": reviewed}).status_code == 302
     assert stored(app, appointment).status == AppointmentStatus.CONFIRMED
 
 

@@ -1,0 +1,76 @@
+"""What a staff action checks first: the status, the therapist's review, the place, a free time."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Appointment, Provider, User
+from ..permissions import Role
+from .free_times import BookingError, SlotChoice, SlotTaken, check_free, next_free, rules_for
+
+
+class ActionRefused(BookingError):
+    """The action does not fit the request as it stands; the message says why."""
+
+
+class ReviewNeeded(ActionRefused):
+    """Precautions that a therapist has not cleared."""
+
+
+def require_status(appointment: Appointment, allowed, verb: str) -> None:
+    if appointment.status not in allowed:
+        status = appointment.status.replace("_", " ")
+        raise ActionRefused(f"This appointment is {status}; it cannot be {verb} now.")
+
+
+def reason_text(reason: str) -> str:
+    return " ".join(reason.split())[:500]
+
+
+def review_override(appointment: Appointment, actor: User, reason: str) -> str:
+    """The admin's reason when an admin overrides a missing review; "" when none is needed."""
+    if not appointment.needs_review or appointment.review_outcome == "cleared":
+        return ""
+    if actor.role == Role.ADMIN and reason:
+        return reason[:500]
+    if appointment.review_outcome == "not_suitable":
+        message = "A therapist found this request not suitable. Decline it instead."
+    else:
+        message = "A therapist must review this patient's precautions before it is confirmed."
+    if actor.role == Role.ADMIN:
+        message += " To confirm anyway, give the reason for overriding."
+    raise ReviewNeeded(message)
+
+
+def place(provider_id: int, location_id: int):
+    provider = db.session.scalars(
+        select(Provider).where(Provider.id == provider_id).options(selectinload(Provider.locations))
+    ).first()
+    location = next(
+        (loc for loc in (provider.locations if provider else ()) if loc.id == location_id), None
+    )
+    if location is None:
+        raise ActionRefused("Please choose a provider and one of their locations.")
+    return provider, location
+
+
+def still_free(appointment: Appointment, provider, location, starts_at: datetime, now) -> None:
+    """In the provider's hours, clear of time off and of every other holding appointment."""
+    if starts_at <= now:
+        raise ActionRefused("That time has already passed.")
+    choice = SlotChoice(provider, location, appointment.type)
+    # Checked as if asked the online notice period ahead: staff may act inside it.
+    probe = starts_at - rules_for(appointment.type).notice
+    try:
+        check_free(choice, starts_at, probe, ignore=appointment.id)
+    except SlotTaken as taken:
+        raise SlotTaken(
+            "Another appointment now holds that time.", next_free(choice, starts_at, now)
+        ) from taken
+    except BookingError as error:
+        raise ActionRefused(
+            f"That time is outside {provider.display_name}'s working hours at "
+            f"{location.name}, or falls in their time off."
+        ) from error
