@@ -2,6 +2,7 @@
 
 import sqlite3
 
+from flask import has_request_context, request
 from sqlalchemy import Engine, column, event, select, table
 from sqlalchemy.orm import scoped_session
 
@@ -27,8 +28,18 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 def _sqlite_on_begin(connection):
     if connection.dialect.name != "sqlite":
         return
-    mode = connection.get_execution_options().get(SQLITE_BEGIN, "")
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "") or _request_mode()
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+def _request_mode() -> str:
+    """A request that may change something takes the write lock with its first statement:
+    whatever it reads, then writes, no other worker can have written in between (SQLite
+    cannot upgrade a reader whose snapshot is stale, and busy_timeout does not help then).
+    Reads (GET) stay deferred, so they never wait for a writer."""
+    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
+        return "IMMEDIATE"
+    return ""
 
 
 def begin_write(session, *provider_ids: int | None) -> None:

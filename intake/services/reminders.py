@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..database import SQLITE_BEGIN
@@ -39,6 +39,13 @@ def queue_reminders(now: datetime | None = None) -> int:
     ).all()
     for appointment in due:
         notify(appointment, "reminder")
-        appointment.reminder_sent_at = now
+    if due:
+        # A table-level UPDATE: a reminder is no change to the visit, so its revision (the
+        # ORM's version counter, which staff pages carry) stays as the front desk saw it.
+        db.session.execute(
+            update(Appointment.__table__)
+            .where(Appointment.__table__.c.id.in_([a.id for a in due]))
+            .values(reminder_sent_at=now)
+        )
     db.session.commit()
     return len(due)

@@ -260,7 +260,10 @@ def test_reminders_go_to_confirmed_appointments_in_the_next_day_only(app, book):
 
     assert reminded_appointments(app) == [tomorrow.id]
     with app.app_context():
-        assert db.session.get(Appointment, tomorrow.id).reminder_sent_at == now
+        reminded = db.session.get(Appointment, tomorrow.id)
+        assert reminded.reminder_sent_at == now
+        # A reminder changes nothing about the visit: a desk page open on it stays current.
+        assert reminded.revision == tomorrow.revision
 
 
 def test_reminders_queued_by_two_workers_at_once_are_queued_once(app, book):

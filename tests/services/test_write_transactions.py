@@ -80,3 +80,24 @@ def test_a_caller_that_already_writes_keeps_its_change_when_the_audit_row_commit
         assert db.session.get(User, desk.id).first_name == "Dana"
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
         assert db.session.scalar(select(func.count()).select_from(Provider)) == 0
+
+
+@pytest.mark.parametrize(("method", "locks"), [("POST", True), ("GET", False)])
+def test_on_sqlite_a_request_that_may_write_takes_the_write_lock_with_its_first_read(
+    app, make_user, method, locks
+):
+    """So a form that reads, then saves (consent, intake, admin pages) never meets a stale
+    snapshot under several workers; a page view stays a plain reader."""
+    make_user()
+    with app.test_request_context("/anything", method=method):
+        other = db.engine.connect()
+        try:
+            db.session.scalars(select(User)).all()
+            if db.engine.dialect.name == "sqlite":
+                assert try_to_lock(other, 0) is not locks
+            else:  # PostgreSQL readers and writers do not block each other this way
+                assert try_to_lock(other, 0)
+            db.session.rollback()
+        finally:
+            other.invalidate()
+            other.close()
