@@ -2,12 +2,14 @@
 
 import os
 import shutil
+import threading
 from contextlib import contextmanager
 from itertools import count
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import event, text
+from werkzeug.serving import make_server
 
 from intake import create_app
 from intake.domain.geo import locate
@@ -117,6 +119,17 @@ def make_app(database_url):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served on 127.0.0.1 at a free port, in a thread, for one test."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture

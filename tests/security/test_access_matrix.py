@@ -105,8 +105,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("booking.confirm", "POST"): P(A.PATIENT, SLOT, SLOT | {"note": ""}),
     ("appointments.index", "GET"): P(A.PATIENT),
     ("appointments.show", "GET"): P(A.PATIENT, VISIT_A, owned=True),
-    ("appointments.cancel", "POST"): P(A.PATIENT, VISIT_A, {"reason": "Better"}, owned=True),
-    ("appointments.move", "POST"): P(A.PATIENT, VISIT_A, {"start": "{w.free_1500}"}, owned=True),
+    ("appointments.cancel", "POST"): P(A.PATIENT, VISIT_A, {"reason": "Better", "revision": "1"},
+                                       owned=True),
+    ("appointments.move", "POST"): P(A.PATIENT, VISIT_A, {"start": "{w.free_1500}",
+                                                          "revision": "1"}, owned=True),
     ("consent.show", "GET"): P(A.CONSENT_COPY, CONSENT_A),
     ("consent.signature", "GET"): P(A.CONSENT_COPY, CONSENT_A),
     # Front desk (and admins)
