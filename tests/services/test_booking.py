@@ -372,6 +372,28 @@ def test_a_withdrawn_consent_no_longer_counts(app, clinic, ready_patient):
     assert written(app) == (0, 0, 0)
 
 
+@pytest.mark.parametrize(("days_later", "asked_again"), [(364, False), (366, True)])
+def test_a_consent_older_than_a_year_is_asked_for_again(
+    app, clinic, ready_patient, days_later, asked_again
+):
+    """INTAKE_CONSENT_MAX_AGE_DAYS is 365: a year and a day after signing, sign again."""
+    maria = ready_patient()
+    (consent,) = rows(app, SignedConsent, SignedConsent.patient_id == maria.id)
+    now = consent.signed_at + timedelta(days=days_later)
+    # The first Tuesday at least two days on, 9:00 in Durham (EST in winter: 14:00 UTC).
+    day = (now + timedelta(days=2)).date()
+    day += timedelta(days=(1 - day.weekday()) % 7)
+    start = datetime.combine(day, time(14), tzinfo=UTC)
+    if not asked_again:
+        assert book(app, clinic, maria, start, now=now)
+        return
+    with pytest.raises(NotReady) as missing:
+        book(app, clinic, maria, start, now=now)
+    assert missing.value.step.name == "consent"
+    assert missing.value.step.endpoint == "consent.sign"
+    assert written(app) == (0, 0, 0)
+
+
 def test_a_patient_afraid_of_needles_must_call_first(app, clinic, ready_patient):
     with pytest.raises(NotReady) as missing:
         book(app, clinic, ready_patient(needle_phobia="yes"), TUESDAY_9)

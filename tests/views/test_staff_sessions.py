@@ -25,10 +25,17 @@ def front_desk(make_user, login_as):
     return user
 
 
-def test_an_active_staff_session_carries_on(client, front_desk):
+def test_an_active_staff_session_carries_on_and_each_page_restarts_the_idle_clock(
+    client, front_desk
+):
     shift_session(client, seen_at=14 * 60)
-    response = client.get("/account/appointments")  # any signed-in page refreshes the clock
-    assert response.status_code == 403  # still signed in (staff have no patient pages)
+    before = time.time()
+    assert client.get("/staff/requests").status_code == 200  # still signed in
+    with client.session_transaction() as session:
+        assert session["seen_at"] >= before  # the 14 idle minutes start again from now
+    # So 14 more minutes later the session still carries on.
+    shift_session(client, seen_at=14 * 60)
+    assert client.get("/staff/requests").status_code == 200
 
 
 def test_fifteen_idle_minutes_end_a_staff_session_and_say_why(client, front_desk):
