@@ -3,6 +3,7 @@ time, SQL statements) and POST /book/<slug>/confirm under gunicorn, each beside 
 
 import argparse
 import atexit
+import json
 import os
 import shutil
 import signal
@@ -39,9 +40,13 @@ from intake.services import free_times
 
 BENCH = Path(__file__).resolve().parent
 SECRET_KEY = "bench-only-not-secret"  # noqa: S105
+BASE_URL = "http://127.0.0.1"  # production refuses to start without one
+HOSTS = ["127.0.0.1", "localhost"]  # gunicorn is asked at the first, the test client the second
 # What gunicorn's app reads from the environment (from_prefixed_env parses "false" as JSON).
 SERVER_ENV = {
     "SECRET_KEY": SECRET_KEY,
+    "FLASK_INTAKE_BASE_URL": BASE_URL,
+    "FLASK_TRUSTED_HOSTS": json.dumps(HOSTS),
     "FLASK_WTF_CSRF_ENABLED": "false",
     "FLASK_RATELIMIT_ENABLED": "false",
 }
@@ -52,6 +57,8 @@ def app_for(database_url: str):
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": SECRET_KEY,
+            "INTAKE_BASE_URL": BASE_URL,
+            "TRUSTED_HOSTS": HOSTS,
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_ENABLED": False,
         }

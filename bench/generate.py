@@ -14,6 +14,7 @@ from intake import create_app
 from intake.domain.screening import screen
 from intake.extensions import db
 from intake.models import (
+    HOLDING_STATUSES,
     Appointment,
     AppointmentEvent,
     AppointmentType,
@@ -40,7 +41,13 @@ FUTURE_STATUSES = {"confirmed": 0.57, "requested": 0.35, "cancelled": 0.08}
 
 
 def bench_app(database_url: str):
-    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "bench-only"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "bench-only",
+            "INTAKE_BASE_URL": "http://127.0.0.1",
+        }
+    )
 
 
 def refuse_unless_empty() -> None:
@@ -145,8 +152,9 @@ def blocks_on(week: dict, day: date):
         yield location_id, *(datetime.combine(day, t, tz).astimezone(UTC) for t in (starts, ends))
 
 
-def walk_free_slots(blocks, types, today: date, rng) -> list[tuple]:
-    """Future visits that never overlap per provider, fuller in the coming weeks than later."""
+def walk_free_slots(blocks, types, today: date, rng, taken: dict) -> list[tuple]:
+    """Future visits that never overlap per provider (nor the demo's own requests, `taken`),
+    fuller in the coming weeks than later."""
     booked = []
     for provider_id, week in blocks.items():
         for ahead in range(1, FUTURE_DAYS + 1):
@@ -157,9 +165,10 @@ def walk_free_slots(blocks, types, today: date, rng) -> list[tuple]:
                     kind = rng.choice(types)
                     if slot + timedelta(minutes=kind.duration_minutes) > end:
                         break
-                    if rng.random() < occupancy:
+                    held = timedelta(minutes=kind.duration_minutes + kind.buffer_after_minutes)
+                    clash = any(s < slot + held and slot < e for s, e in taken.get(provider_id, ()))
+                    if rng.random() < occupancy and not clash:
                         booked.append((provider_id, location_id, kind, slot))
-                        held = timedelta(minutes=kind.duration_minutes + kind.buffer_after_minutes)
                         slot += -(-held // GRID) * GRID  # the first grid point after the buffer
                     else:
                         slot += 2 * GRID
@@ -184,7 +193,14 @@ def scatter_past(blocks, types, today: date, count: int, rng) -> list[tuple]:
 def add_appointments(count: int, patients: list[Patient], now: datetime, rng) -> int:
     types = db.session.scalars(select(AppointmentType).order_by(AppointmentType.id)).all()
     blocks, today = weekly_blocks(), now.date()
-    walked = walk_free_slots(blocks, types, today, rng)
+    taken: dict[int, list[tuple]] = {}
+    for provider_id, starts, until in db.session.execute(
+        select(Appointment.provider_id, Appointment.starts_at, Appointment.blocks_until).where(
+            Appointment.status.in_(HOLDING_STATUSES)
+        )
+    ):
+        taken.setdefault(provider_id, []).append((starts, until))
+    walked = walk_free_slots(blocks, types, today, rng, taken)
     wanted_future = round(count * FUTURE_DAYS / (PAST_DAYS + FUTURE_DAYS))
     future = rng.sample(walked, min(len(walked), wanted_future))
     past = scatter_past(blocks, types, today, count - len(future), rng)
