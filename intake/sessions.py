@@ -5,12 +5,12 @@ import time
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
+from .domain.ids import parse_id
 from .extensions import db, login_manager
 from .models import User
 from .permissions import STAFF_ROLES
 
 SIGNED_IN_AT, SEEN_AT = "signed_in_at", "seen_at"
-MAX_ID = 2**31 - 1  # the id column's range
 
 
 def start(now: float | None = None) -> None:
@@ -36,20 +36,20 @@ def expiry_reason(now: float, config) -> str | None:
     return None
 
 
-def parse_id(user_id: str) -> tuple[int, int] | None:
-    """(id, session version) from what get_id() wrote; None for anything else."""
+def parse_session_id(user_id: str) -> tuple[int, int] | None:
+    """(id, session version) from what get_id() wrote; None for anything else. The cookie is
+    signed, but an id out of the column's range must still never reach the query."""
     number, _, version = user_id[:40].partition(":")
-    if not (number.isascii() and number.isdigit() and version.isascii() and version.isdigit()):
+    user = parse_id(number)
+    if user is None or not (version.isascii() and version.isdigit()):
         return None
-    if int(number) > MAX_ID:  # the cookie is signed, but a bad id must never reach the query
-        return None
-    return int(number), int(version)
+    return user, int(version)
 
 
 def load_user(user_id: str) -> User | None:
     """The signed-in user, unless the account was deactivated or its sessions were ended
     (sign-out, password change or reset, role change) after this cookie was issued."""
-    parsed = parse_id(user_id)
+    parsed = parse_session_id(user_id)
     if parsed is None:
         return None
     user = db.session.get(User, parsed[0])

@@ -1,4 +1,7 @@
-"""Sign-up, sign-in and out, changing a password and resetting a forgotten one."""
+"""Sign-up, sign-in and out, changing a password and resetting a forgotten one.
+
+Every caller is a POST, whose transactions take SQLite's write lock with their first statement
+(intake/database.py): a read here still holds when the write that follows it lands."""
 
 import hashlib
 import hmac
@@ -7,7 +10,6 @@ from collections.abc import Callable
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..database import begin_write
 from ..domain.accounts import InvalidEmail, normalise_email, password_problem
 from ..extensions import db
 from ..models import OutboxMessage, User
@@ -25,7 +27,6 @@ class WrongPassword(AccountError):
 
 
 def register_patient(email: str, password: str, first_name: str, last_name: str) -> User:
-    begin_write(db.session)  # "is the email free?" must still hold when the row is written
     return create_user(email, password, Role.PATIENT, first_name, last_name)
 
 
@@ -63,16 +64,13 @@ def authenticate(email: str, password: str) -> User | None:
     if not verify_password(user.password_hash, password):
         return None
     if needs_rehash(user.password_hash):
-        upgraded = hash_password(password)  # slow: done before taking the write lock
-        begin_write(db.session)
-        user.password_hash = upgraded
+        user.password_hash = hash_password(password)
         db.session.commit()
     return user
 
 
 def sign_out(user: User) -> None:
     """End this user's sessions everywhere: the cookie just used, others, remember-me."""
-    begin_write(db.session)
     end_sessions(user)
     db.session.commit()
 
@@ -135,9 +133,8 @@ def user_for_reset_token(token: str) -> User | None:
 
 def send_reset_link(email: str, make_link: Callable[[str], str]) -> None:
     """Queue a reset link when the account exists and is active; silent otherwise, so nobody
-    can probe. Both paths take the same lock and commit, and no mail is sent in the request,
-    so neither the answer nor its timing tells the two apart."""
-    begin_write(db.session)
+    can probe. Both paths commit, and no mail is sent in the request, so neither the answer
+    nor its timing tells the two apart."""
     try:
         user = find_user_by_email(normalise_email(email))
     except InvalidEmail:
@@ -170,9 +167,7 @@ def set_new_password(user: User, password: str) -> None:
 
 
 def _store_password(user: User, password: str, action: str) -> None:
-    new_hash = hash_password(password)  # slow: done before taking the write lock
-    begin_write(db.session)
-    user.password_hash = new_hash
+    user.password_hash = hash_password(password)
     end_sessions(user)
     audit.record(action, actor_id=user.id, object_type="user", object_id=user.id)
     db.session.commit()

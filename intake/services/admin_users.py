@@ -7,7 +7,6 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..database import begin_write
 from ..domain.accounts import InvalidEmail
 from ..extensions import db
 from ..models import OutboxMessage, Provider, User
@@ -48,7 +47,6 @@ def invite(
     if Role(role) not in STAFF_ROLES:
         raise AdminRefused("Choose a staff role.", "role")
     taken = AdminRefused("An account with that email already exists.", "email")
-    begin_write(db.session)
     try:
         # Nobody ever sees this password: the invitee chooses their own through the link.
         user = create_user(
@@ -68,7 +66,6 @@ def invite(
 
 def send_invitation(user: User, actor: User, make_link: Callable[[str], str]) -> None:
     """Queue a new set-password link, for a lost or expired invitation."""
-    begin_write(db.session)
     if not user.active:
         raise AdminRefused(f"{user.full_name} is deactivated: reactivate the account first.")
     _queue_invitation(user, actor, make_link)
@@ -105,7 +102,6 @@ def change_role(user: User, role: Role, actor: User) -> None:
         raise AdminRefused(
             "You cannot take away your own admin role. Ask another admin to do it.", "role"
         )
-    begin_write(db.session)  # the profile check must still hold when the role is written
     has_profile = db.session.scalar(select(Provider.id).where(Provider.user_id == user.id))
     if has_profile is not None and role not in (Role.THERAPIST, Role.ADMIN):
         raise AdminRefused(
@@ -121,7 +117,6 @@ def change_role(user: User, role: Role, actor: User) -> None:
 def set_active(user: User, active: bool, actor: User) -> None:
     if user.id == actor.id and not active:
         raise AdminRefused("You cannot deactivate your own account. Ask another admin to do it.")
-    begin_write(db.session)
     if not active:
         # Bumped as well as inactive, so reactivating never revives a cookie from before.
         end_sessions(user)
