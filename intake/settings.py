@@ -1,0 +1,50 @@
+"""The clinic's rules from configuration as one plain value that services take as an argument."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from flask import current_app
+
+
+@dataclass(frozen=True)
+class ClinicSettings:
+    clinic_name: str
+    clinic_phone: str
+    clinic_email: str
+    front_desk_email: str
+    timezone: str  # the clinic's own zone; a location may have another
+    consent_max_age: timedelta  # how long a signed consent counts for booking
+    slot_grid_minutes: int
+    booking_notice: timedelta  # earliest a patient can book online
+    booking_horizon_days: int  # latest
+    cancel_cutoff: timedelta  # later than this, patients call the clinic
+    reminder_lead: timedelta
+    password_reset_max_age: int  # seconds
+    invitation_max_age: int  # seconds
+    secret_key: str = field(repr=False, default="")
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> "ClinicSettings":
+        return cls(
+            clinic_name=config["INTAKE_CLINIC_NAME"],
+            clinic_phone=config["INTAKE_CLINIC_PHONE"],
+            clinic_email=config["INTAKE_CLINIC_EMAIL"],
+            front_desk_email=config["INTAKE_FRONT_DESK_EMAIL"],
+            timezone=config["INTAKE_TIMEZONE"],
+            consent_max_age=timedelta(days=config["INTAKE_CONSENT_MAX_AGE_DAYS"]),
+            slot_grid_minutes=config["INTAKE_SLOT_GRID_MINUTES"],
+            booking_notice=timedelta(hours=config["INTAKE_BOOKING_NOTICE_HOURS"]),
+            booking_horizon_days=config["INTAKE_BOOKING_HORIZON_DAYS"],
+            cancel_cutoff=timedelta(hours=config["INTAKE_CANCEL_CUTOFF_HOURS"]),
+            reminder_lead=timedelta(hours=config["INTAKE_REMINDER_HOURS"]),
+            password_reset_max_age=config["INTAKE_PASSWORD_RESET_MAX_AGE"],
+            invitation_max_age=config["INTAKE_INVITATION_MAX_AGE"],
+            secret_key=config["SECRET_KEY"],
+        )
+
+
+def current_settings() -> ClinicSettings:
+    """For views and commands; services are handed the result. Built on each call, which
+    costs microseconds, so a test (or an admin change later) that edits config is seen."""
+    return ClinicSettings.from_config(current_app.config)
