@@ -37,6 +37,7 @@ from intake.models import (
     utcnow,
 )
 from intake.services import free_times
+from intake.settings import current_settings
 
 BENCH = Path(__file__).resolve().parent
 SECRET_KEY = "bench-only-not-secret"  # noqa: S105
@@ -123,6 +124,7 @@ def free_slot_plan(app, count: int) -> list[dict]:
                     today + timedelta(days=14),
                     today + timedelta(days=59),
                     now,
+                    free_times.rules_for(kind, current_settings()),
                 )
             )
             kept: list[tuple] = []

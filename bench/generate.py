@@ -27,6 +27,7 @@ from intake.models import (
 )
 from intake.passwords import hash_password
 from intake.services import consents, demo, demo_data
+from intake.settings import current_settings
 
 PASSWORD = "bench-password-1"  # noqa: S105 - every bench account, the demo ones included
 BATCH = 5_000
@@ -76,7 +77,7 @@ def insert_rows(table, rows: list[dict]) -> list[int]:
 def load_demo_clinic(now: datetime) -> None:
     # Published long ago, so the consents signed below are for a text that existed then.
     consents.publish_version("1", demo.CONSENT_V1.read_text("utf-8"), now=now - timedelta(400))
-    demo.seed_demo(password=PASSWORD)
+    demo.seed_demo(current_settings(), password=PASSWORD)
 
 
 def add_providers(total: int, password_hash: str, rng: random.Random) -> int:

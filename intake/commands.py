@@ -18,6 +18,7 @@ from .services import demo
 from .services.outbox import DeliveryReport, deliver_due
 from .services.reminders import queue_reminders
 from .services.users import AccountError, create_user
+from .settings import current_settings
 
 
 @click.command("seed-demo")
@@ -34,7 +35,7 @@ def seed_demo_command(password: str | None, force: bool) -> None:
         return
     if password is not None and len(password) < 10:
         raise click.BadParameter("use at least 10 characters", param_hint="--password")
-    logins = demo.seed_demo(password)
+    logins = demo.seed_demo(current_settings(), password)
     click.echo("Demo data loaded. Logins:")
     for login in logins:
         click.echo(f"{login.role:<11} {login.name:<14} {login.email:<28} {login.password}")

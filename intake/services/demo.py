@@ -22,6 +22,7 @@ from ..models import (
     utcnow,
 )
 from ..passwords import hash_password
+from ..settings import ClinicSettings
 from . import booking, consents, demo_data, free_times, intakes
 
 CONSENT_V1 = Path(__file__).parent.parent / "content" / "consent_v1.md"
@@ -43,7 +44,11 @@ def random_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def seed_demo(password: str | None = None, make_password: Callable[[], str] = random_password):
+def seed_demo(
+    settings: ClinicSettings,
+    password: str | None = None,
+    make_password: Callable[[], str] = random_password,
+):
     """Create or refresh every demo record; returns the logins, passwords included."""
     locations = {row["slug"]: _upsert_location(row) for row in demo_data.LOCATIONS}
     db.session.flush()  # location ids are needed to compare working hours
@@ -62,7 +67,7 @@ def seed_demo(password: str | None = None, make_password: Callable[[], str] = ra
     for row in demo_data.PATIENTS:
         _ready_to_book(row)
     db.session.commit()
-    _demo_requests()
+    _demo_requests(settings)
     return logins
 
 
@@ -152,7 +157,7 @@ def _upsert_provider(row: dict, locations: dict[str, Location]) -> None:
         )
 
 
-def _demo_requests() -> None:
+def _demo_requests(settings: ClinicSettings) -> None:
     """Requests for the first free times, only while the clinic has no appointments at all."""
     if db.session.scalar(select(func.count()).select_from(Appointment)):
         return
@@ -163,8 +168,9 @@ def _demo_requests() -> None:
         kind = free_times.active_types()[0]
         choice = free_times.SlotChoice(provider, provider.locations[0], kind)
         today = now.date()
-        free = free_times.slots_between(choice, today, today + timedelta(days=14), now)
+        rules = free_times.rules_for(kind, settings)
+        free = free_times.slots_between(choice, today, today + timedelta(days=14), now, rules)
         if free:
             booking.request_appointment(
-                patient, slug, choice.location.id, kind.id, free[0], "Demo request", now=now
+                patient, choice, free[0], "Demo request", settings=settings, now=now
             )

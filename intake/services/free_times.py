@@ -1,10 +1,9 @@
 """Free times: which starts a provider has at a place for a type, and whether one is free."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,17 +18,13 @@ from ..models import (
     TimeOff,
     WorkingHours,
 )
+from ..settings import ClinicSettings
 from .directory import listed
+from .errors import BookingError, SlotTaken
 
-
-class BookingError(ValueError):
-    """A request we cannot take, with a sentence the patient can act on."""
-
-
-class SlotTaken(BookingError):
-    def __init__(self, message: str, next_free: list[datetime]):
-        super().__init__(message)
-        self.next_free = next_free
+# Staff book by phone and move visits: the provider's hours bind them, the patients' online
+# notice period and booking horizon do not (ten years is no limit in practice).
+STAFF_HORIZON = timedelta(days=10 * 366)
 
 
 @dataclass(frozen=True)
@@ -64,15 +59,19 @@ def resolve_choice(provider: Provider, location_id, type_id) -> SlotChoice:
     return SlotChoice(provider, location, kind)
 
 
-def rules_for(kind: AppointmentType) -> SlotRules:
-    config = current_app.config
+def rules_for(kind: AppointmentType, settings: ClinicSettings) -> SlotRules:
+    """The rules a patient booking online is held to."""
     return SlotRules(
         duration=timedelta(minutes=kind.duration_minutes),
         buffer_after=timedelta(minutes=kind.buffer_after_minutes),
-        grid=timedelta(minutes=config["INTAKE_SLOT_GRID_MINUTES"]),
-        notice=timedelta(hours=config["INTAKE_BOOKING_NOTICE_HOURS"]),
-        horizon=timedelta(days=config["INTAKE_BOOKING_HORIZON_DAYS"]),
+        grid=timedelta(minutes=settings.slot_grid_minutes),
+        notice=settings.booking_notice,
+        horizon=timedelta(days=settings.booking_horizon_days),
     )
+
+
+def staff_rules(kind: AppointmentType, settings: ClinicSettings) -> SlotRules:
+    return replace(rules_for(kind, settings), notice=timedelta(0), horizon=STAFF_HORIZON)
 
 
 def slots_between(
@@ -80,6 +79,7 @@ def slots_between(
     first_day: date,
     last_day: date,
     now: datetime,
+    rules: SlotRules,
     ignore: int | None = None,
     bookings: bool = True,
 ) -> list[datetime]:
@@ -124,14 +124,16 @@ def slots_between(
         hours=[WeeklyHours(*row) for row in hours],
         busy=[Interval(*row) for row in busy],
         time_off=[Interval(*row) for row in time_off],
-        rules=rules_for(choice.type),
+        rules=rules,
         now=now,
     )
 
 
-def next_free(choice: SlotChoice, after: datetime, now: datetime, count: int = 5):
+def next_free(
+    choice: SlotChoice, after: datetime, now: datetime, rules: SlotRules, count: int = 5
+) -> list[datetime]:
     local_day = after.astimezone(_zone(choice)).date()
-    slots = slots_between(choice, local_day, local_day + timedelta(days=13), now)
+    slots = slots_between(choice, local_day, local_day + timedelta(days=13), now, rules)
     return [s for s in slots if s > after][:count]
 
 
@@ -144,15 +146,22 @@ def require_zone(starts_at: datetime) -> None:
         raise BookingError("Please choose one of the times shown.")
 
 
-def check_free(choice: SlotChoice, starts_at: datetime, now: datetime, ignore=None) -> None:
+def check_free(
+    choice: SlotChoice, starts_at: datetime, now: datetime, rules: SlotRules, ignore=None
+) -> None:
     require_zone(starts_at)
     day = starts_at.astimezone(_zone(choice)).date()
-    if starts_at in slots_between(choice, day, day, now, ignore=ignore):
+    if starts_at in slots_between(choice, day, day, now, rules, ignore=ignore):
         return
-    if starts_at in slots_between(choice, day, day, now, bookings=False):
-        raise SlotTaken(
-            "That time was just taken by someone else.", next_free(choice, starts_at, now)
-        )
+    if starts_at in slots_between(choice, day, day, now, rules, bookings=False):
+        raise taken(choice, starts_at, now, rules)
     raise BookingError(
         "That time is not available to book online. Please choose one of the times shown."
+    )
+
+
+def taken(choice: SlotChoice, starts_at: datetime, now: datetime, rules: SlotRules) -> SlotTaken:
+    """The refusal for a time someone else holds, with the next free ones instead."""
+    return SlotTaken(
+        "That time was just taken by someone else.", next_free(choice, starts_at, now, rules)
     )

@@ -75,7 +75,9 @@ def calendar_event(appointment: Appointment) -> CalendarEvent:
     )
 
 
-def notify(appointment: Appointment, event: str, reason: str = "") -> None:
+def notify(
+    appointment: Appointment, event: str, reason: str = "", *, settings=None, stamped_at=None
+) -> None:  # settings and stamped_at: the noweb branch wires them in
     """Queue the emails an event sends; the caller commits them with the change itself."""
     if event in PATIENT_NOTICES:
         _queue(

@@ -2,19 +2,25 @@
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from flask import current_app
+from enum import StrEnum
 
 from ..models import AppointmentType, User
 from .consents import valid_consent
 from .intakes import current_intake, screening_of
 
 
+class StepName(StrEnum):
+    """In the order a patient meets them."""
+
+    INTAKE = "intake"  # the health questionnaire
+    SCREENING = "screening"  # answers that rule out online booking: only a call will do
+    CONSENT = "consent"  # the signed consent to dry needling
+
+
 @dataclass(frozen=True)
 class Step:
-    name: str  # intake | screening | consent
+    name: StepName
     message: str
-    endpoint: str | None  # where to send the patient; None when only a call will do
 
 
 @dataclass(frozen=True)
@@ -28,15 +34,13 @@ class Snapshot:
     urgent: bool
 
 
-def _max_age() -> timedelta:
-    return timedelta(days=current_app.config["INTAKE_CONSENT_MAX_AGE_DAYS"])
-
-
-def assess(patient: User, kind: AppointmentType, now: datetime) -> tuple[Step | None, Snapshot]:
+def assess(
+    patient: User, kind: AppointmentType, now: datetime, consent_max_age: timedelta
+) -> tuple[Step | None, Snapshot]:
     """The first missing step (None when ready) and what a request would record, from one
     read of the patient's intake and consents."""
     intake = current_intake(patient.id)
-    consent = valid_consent(patient.id, now, _max_age())
+    consent = valid_consent(patient.id, now, consent_max_age)
     screening = screening_of(intake) if intake else None
     found = Snapshot(
         intake_id=intake.id if intake else None,
@@ -49,25 +53,16 @@ def assess(patient: User, kind: AppointmentType, now: datetime) -> tuple[Step | 
 
 
 def _missing_step(screening, has_consent: bool, kind: AppointmentType) -> Step | None:
-    """In the order a patient meets the steps."""
     if screening is None:
-        return Step("intake", "Please fill in your health questionnaire first.", "intake.edit")
+        return Step(StepName.INTAKE, "Please fill in your health questionnaire first.")
     if kind.involves_dry_needling:
         if screening.blocks_online_dry_needling:
             return Step(
-                "screening",
+                StepName.SCREENING,
                 "From your answers, please call us to talk about dry needling before booking it.",
-                None,
             )
         if not has_consent:
             return Step(
-                "consent",
-                "Please read and sign the consent for dry needling first.",
-                "consent.sign",
+                StepName.CONSENT, "Please read and sign the consent for dry needling first."
             )
     return None
-
-
-def booking_readiness(patient: User, kind: AppointmentType, now: datetime) -> Step | None:
-    """The first missing step, in the order a patient meets them; None when ready."""
-    return assess(patient, kind, now)[0]

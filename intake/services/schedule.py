@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -17,10 +16,11 @@ from ..models import (
     AppointmentStatus,
     Provider,
     User,
-    utcnow,
 )
+from ..settings import ClinicSettings
 from . import audit, changes
-from .history import appointment_history
+from .changes import Change
+from .errors import ScheduleError
 
 VIEWS = ("day", "week")
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
@@ -37,8 +37,7 @@ LEVEL_WORDS = {
 }
 
 
-class ScheduleError(ValueError):
-    """A change the therapist cannot make, with a sentence saying why."""
+__all__ = ["ScheduleError"]  # working_time's refusals are schedule errors too
 
 
 @dataclass(frozen=True)
@@ -82,15 +81,17 @@ def provider_for(user: User) -> Provider | None:
     ).first()
 
 
-def zone_of(provider: Provider) -> str:
+def zone_of(provider: Provider, clinic_zone: str) -> str:
     if provider.locations:
         return provider.locations[0].timezone
-    return current_app.config["INTAKE_TIMEZONE"]
+    return clinic_zone
 
 
-def window(provider: Provider, view: str | None, day: str | None, now: datetime) -> Window:
+def window(
+    provider: Provider, view: str | None, day: str | None, now: datetime, clinic_zone: str
+) -> Window:
     """What the page asked for; anything unreadable falls back to this week."""
-    zone = zone_of(provider)
+    zone = zone_of(provider, clinic_zone)
     try:
         chosen = date.fromisoformat((day or "")[:10])
     except ValueError:
@@ -161,27 +162,23 @@ def mark(
     appointment_id: int,
     seen_revision: int,
     outcome: str,
-    now: datetime | None = None,
+    *,
+    settings: ClinicSettings,
+    now: datetime,
 ) -> Appointment:
     """Completed or no-show, once the visit has started. LookupError when not theirs;
-    changes.ChangedMeanwhile when someone changed it after the page was loaded."""
-    now = now or utcnow()
-    appointment = own_appointment(provider, appointment_id)
-    if appointment is None or outcome not in OUTCOMES:
+    ChangedMeanwhile when someone changed it after the page was loaded."""
+    if own_appointment(provider, appointment_id) is None or outcome not in OUTCOMES:
         raise LookupError(appointment_id)
-    if appointment.status != AppointmentStatus.CONFIRMED:
-        raise ScheduleError("Only a confirmed appointment can be marked completed or a no-show.")
-    if appointment.starts_at > now:
-        raise ScheduleError("An appointment can be marked only once its start time has passed.")
-    return changes.change_status(
-        appointment_id,
-        seen_revision,
-        OUTCOMES[outcome],
-        actor,
-        allowed_from=(AppointmentStatus.CONFIRMED,),
-        action=outcome,
-        now=now,
-    )
+    with changes.opened(appointment_id, seen_revision) as appointment:
+        if appointment.status != AppointmentStatus.CONFIRMED:
+            raise ScheduleError(
+                "Only a confirmed appointment can be marked completed or a no-show."
+            )
+        if appointment.starts_at > now:
+            raise ScheduleError("An appointment can be marked only once its start time has passed.")
+        marked = Change(outcome, OUTCOMES[outcome], audit=("status_changed",))
+        return changes.commit(appointment, marked, actor, settings=settings, now=now)
 
 
 def findings(appointment: Appointment) -> ScreeningResult:
@@ -208,41 +205,30 @@ def review(
     seen_revision: int,
     outcome: str,
     note: str,
-    now: datetime | None = None,
+    *,
+    settings: ClinicSettings,
+    now: datetime,
 ) -> Appointment:
     """Record the therapist's decision on the precautions; the status stays as it is, for the
     front desk to confirm or decline."""
-    now = now or utcnow()
     note = note.strip()
-    appointment = own_appointment(provider, appointment_id)
-    if appointment is None:
+    if own_appointment(provider, appointment_id) is None:
         raise LookupError(appointment_id)
     if outcome not in REVIEW_OUTCOMES:
         raise ScheduleError("Please choose cleared or not suitable.")
     if not note:
         raise ScheduleError("Please write a note explaining your decision.")
-    status = appointment.status
-    appointment = changes.claim(
-        appointment_id,
-        seen_revision,
-        HOLDING_STATUSES,
-        {
-            "review_outcome": outcome,
-            "reviewed_by_id": actor.id,
-            "reviewed_at": now,
-            "review_note": note[:1000],
-        },
-        now,
-    )
-    appointment_history(
-        appointment, actor, "reviewed", status, status, now, REVIEW_OUTCOMES[outcome]
-    )
-    audit.record(
-        "reviewed",
-        actor_id=actor.id,
-        object_type="appointment",
-        object_id=appointment.id,
-        patient_id=appointment.patient_id,
-    )
-    db.session.commit()
-    return appointment
+    with changes.opened(appointment_id, seen_revision) as appointment:
+        changes.require_status(appointment, HOLDING_STATUSES, "reviewed")
+        reviewed = Change(
+            "reviewed",
+            values={
+                "review_outcome": outcome,
+                "reviewed_by_id": actor.id,
+                "reviewed_at": now,
+                "review_note": note[:1000],
+            },
+            detail=REVIEW_OUTCOMES[outcome],
+            audit=("reviewed",),
+        )
+        return changes.commit(appointment, reviewed, actor, settings=settings, now=now)

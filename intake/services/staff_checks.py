@@ -1,4 +1,4 @@
-"""What a staff action checks first: the status, the therapist's review, the place, a free time."""
+"""What a staff action checks first: the therapist's review, the place, a free time."""
 
 from datetime import datetime
 
@@ -8,21 +8,9 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Appointment, Provider, User
 from ..permissions import Role
-from .free_times import BookingError, SlotChoice, SlotTaken, check_free, next_free, rules_for
-
-
-class ActionRefused(BookingError):
-    """The action does not fit the request as it stands; the message says why."""
-
-
-class ReviewNeeded(ActionRefused):
-    """Precautions that a therapist has not cleared."""
-
-
-def require_status(appointment: Appointment, allowed, verb: str) -> None:
-    if appointment.status not in allowed:
-        status = appointment.status.replace("_", " ")
-        raise ActionRefused(f"This appointment is {status}; it cannot be {verb} now.")
+from ..settings import ClinicSettings
+from .errors import ActionRefused, BookingError, ReviewNeeded, SlotTaken
+from .free_times import SlotChoice, check_free, next_free, staff_rules
 
 
 def reason_text(reason: str) -> str:
@@ -56,21 +44,26 @@ def place(provider_id: int, location_id: int):
     return provider, location
 
 
-def still_free(appointment: Appointment, provider, location, starts_at: datetime, now) -> None:
-    """In the provider's hours, clear of time off and of every other holding appointment."""
+def still_free(
+    appointment: Appointment,
+    choice: SlotChoice,
+    starts_at: datetime,
+    now: datetime,
+    settings: ClinicSettings,
+) -> None:
+    """In the provider's hours, clear of time off and of every other holding appointment.
+    Staff are held to the provider's hours, not to the patients' online notice period."""
     if starts_at <= now:
         raise ActionRefused("That time has already passed.")
-    choice = SlotChoice(provider, location, appointment.type)
-    # Checked as if asked the online notice period ahead: staff may act inside it.
-    probe = starts_at - rules_for(appointment.type).notice
+    rules = staff_rules(choice.type, settings)
     try:
-        check_free(choice, starts_at, probe, ignore=appointment.id)
+        check_free(choice, starts_at, now, rules, ignore=appointment.id)
     except SlotTaken as taken:
         raise SlotTaken(
-            "Another appointment now holds that time.", next_free(choice, starts_at, now)
+            "Another appointment now holds that time.", next_free(choice, starts_at, now, rules)
         ) from taken
     except BookingError as error:
         raise ActionRefused(
-            f"That time is outside {provider.display_name}'s working hours at "
-            f"{location.name}, or falls in their time off."
+            f"That time is outside {choice.provider.display_name}'s working hours at "
+            f"{choice.location.name}, or falls in their time off."
         ) from error

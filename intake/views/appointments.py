@@ -6,13 +6,16 @@ from flask_login import current_user
 from ..forms import CancelAppointmentForm, MoveAppointmentForm
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import booking, free_times
-from .booking import parse_start
+from ..services import booking
+from ..services.errors import BookingError, ChangedMeanwhile, SlotTaken
+from ..services.free_times import SlotChoice
+from ..settings import current_settings
+from .helpers import parse_start
 
 bp = Blueprint("appointments", __name__, url_prefix="/account/appointments")
 guard_blueprint(bp, Role.PATIENT)
 
-OUT_OF_DATE = "This appointment changed meanwhile; here it is as it stands now."
+OUT_OF_DATE = ChangedMeanwhile.PATIENT
 
 
 @bp.get("")
@@ -58,13 +61,18 @@ def cancel(appointment_id: int):
         return _show(appointment_id, 400, form)
     try:
         booking.cancel_by_patient(
-            current_user, appointment_id, int(form.revision.data), form.reason.data
+            current_user,
+            appointment_id,
+            int(form.revision.data),
+            form.reason.data,
+            settings=current_settings(),
+            now=utcnow(),
         )
     except LookupError:
         abort(404)
-    except booking.ChangedMeanwhile:
+    except ChangedMeanwhile:
         return _changed_meanwhile(appointment_id)
-    except free_times.BookingError as error:
+    except BookingError as error:
         flash(str(error), "error")
     else:
         flash("Your appointment is cancelled. We have emailed you a confirmation.", "success")
@@ -82,14 +90,21 @@ def move(appointment_id: int):
     if start is None:
         flash("Please choose one of the times shown.", "error")
         return redirect(url_for("appointments.show", appointment_id=appointment_id))
-    choice = free_times.SlotChoice(appointment.provider, appointment.location, appointment.type)
+    choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
     try:
-        booking.move_by_patient(current_user, appointment_id, int(form.revision.data), start)
+        booking.move_by_patient(
+            current_user,
+            appointment_id,
+            int(form.revision.data),
+            start,
+            settings=current_settings(),
+            now=utcnow(),
+        )
     except LookupError:
         abort(404)
-    except booking.ChangedMeanwhile:
+    except ChangedMeanwhile:
         return _changed_meanwhile(appointment_id)
-    except free_times.SlotTaken as taken:
+    except SlotTaken as taken:
         return render_template(
             "booking/taken.html",
             choice=choice,
@@ -97,7 +112,7 @@ def move(appointment_id: int):
             move=appointment_id,
             revision=form.revision.data,
         ), 409
-    except free_times.BookingError as error:
+    except BookingError as error:
         flash(str(error), "error")
     else:
         flash("Your request has its new time. We will confirm it by email.", "success")

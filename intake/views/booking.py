@@ -1,43 +1,26 @@
-"""Booking: choose a provider, place, type and free time, then send the request."""
+"""Booking: choose a provider, then a place, type and free week, then send the request.
+The free times come from services.free_times; the request is stored by services.booking."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..domain.availability import group_by_day
 from ..domain.ids import parse_id
 from ..formatting import clinic_today
-from ..forms import FIRST_DAY, LAST_DAY, BookingRequestForm
+from ..forms import BookingRequestForm
 from ..models import utcnow
 from ..permissions import Role, role_required
 from ..services import booking, free_times
 from ..services.directory import provider_directory
-from ..services.readiness import booking_readiness
+from ..services.errors import BookingError, NotReady, SlotTaken
+from ..services.readiness import StepName, assess
+from ..settings import current_settings
+from .helpers import parse_start, parse_week
 
 bp = Blueprint("booking", __name__, url_prefix="/book")
 WEEK = timedelta(days=7)
-
-
-def parse_start(value: str | None) -> datetime | None:
-    """An ISO instant from a slot link; anything else (or a naive time) is no choice at all."""
-    try:
-        start = datetime.fromisoformat((value or "")[:40])
-    except ValueError:
-        return None
-    # The ends of the calendar cannot be moved between time zones (year 1 at +05:00).
-    if start.tzinfo is None or not FIRST_DAY <= start.date() <= LAST_DAY:
-        return None
-    return start
-
-
-def parse_week(value: str | None, today: date, horizon_days: int) -> date:
-    """The week asked for, kept between today and the booking horizon."""
-    try:
-        chosen = date.fromisoformat((value or "")[:10])
-    except ValueError:
-        chosen = today
-    return min(max(chosen, today), today + timedelta(days=horizon_days))
 
 
 def _movable(appointment_id: int | None) -> int | None:
@@ -74,15 +57,19 @@ def choose_slot(slug: str):
     if location_id and type_id:
         try:
             choice = free_times.resolve_choice(provider, location_id, type_id)
-        except free_times.BookingError as error:
+        except BookingError as error:
             context["error"] = str(error)
         else:
+            settings = current_settings()
             today = clinic_today()
-            first = parse_week(
-                request.args.get("week"), today, current_app.config["INTAKE_BOOKING_HORIZON_DAYS"]
-            )
+            first = parse_week(request.args.get("week"), today, settings.booking_horizon_days)
             slots = free_times.slots_between(
-                choice, first, first + WEEK - timedelta(days=1), utcnow(), ignore=context["move"]
+                choice,
+                first,
+                first + WEEK - timedelta(days=1),
+                utcnow(),
+                free_times.rules_for(choice.type, settings),
+                ignore=context["move"],
             )
             context.update(
                 choice=choice,
@@ -107,34 +94,40 @@ def confirm(slug: str):
     start = parse_start(form.start.data)
     try:
         choice = free_times.resolve_choice(provider, form.location.data, form.type.data)
-    except free_times.BookingError as error:
+    except BookingError as error:
         return render_template("booking/problem.html", message=str(error), provider=provider), 400
-    step = booking_readiness(current_user, choice.type, utcnow())
-    if step is not None:
-        return _to_missing_step(step)
+    settings, now = current_settings(), utcnow()
+    if request.method == "GET":  # a POST is checked once, by the service, as it writes
+        step, _ = assess(current_user, choice.type, now, settings.consent_max_age)
+        if step is not None:
+            return _to_missing_step(step)
     if start is None:
         return _problem(provider, choice, "Please choose one of the times shown.")
     if form.validate_on_submit():
         try:
             appointment = booking.request_appointment(
-                current_user, slug, choice.location.id, choice.type.id, start, form.note.data or ""
+                current_user, choice, start, form.note.data or "", settings=settings, now=now
             )
-        except free_times.SlotTaken as taken:
+        except SlotTaken as taken:
             return render_template("booking/taken.html", choice=choice, taken=taken), 409
-        except booking.NotReady as missing:  # it changed between the check and the write
+        except NotReady as missing:
             return _to_missing_step(missing.step)
-        except free_times.BookingError as error:
+        except BookingError as error:
             return _problem(provider, choice, str(error))
         return redirect(url_for("appointments.show", appointment_id=appointment.id, requested=1))
     return render_template("booking/confirm.html", form=form, choice=choice, start=start)
 
 
+# Where each missing step is done; a screening that rules out online booking has no page.
+STEP_PAGES = {StepName.INTAKE: "intake.edit", StepName.CONSENT: "consent.sign"}
+
+
 def _to_missing_step(step):
     """Send the patient to the step they still need, to come back to this slot; a screening
     that rules out online booking gets the page with the clinic's phone number."""
-    if step.endpoint is None:
+    if step.name not in STEP_PAGES:
         return render_template("booking/blocked.html", step=step), 403
-    return redirect(url_for(step.endpoint, next=request.full_path))
+    return redirect(url_for(STEP_PAGES[step.name], next=request.full_path))
 
 
 def _problem(provider, choice, message: str):

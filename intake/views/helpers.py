@@ -1,7 +1,7 @@
 """Template filters and globals shared by every page."""
 
 import logging
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import markdown as markdown_lib
 import nh3
@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
 from ..formatting import WEEKDAYS, clock, iso_minute, local_datetime, long_date, phone_display, when
+from ..forms import FIRST_DAY, LAST_DAY
 from ..models import Location, utcnow
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,27 @@ def consent_max_age() -> timedelta:
 def client_ip() -> str:
     """The client's address; behind a proxy, INTAKE_PROXY_HOPS makes it the real one."""
     return request.remote_addr or "unknown"
+
+
+def parse_start(value: str | None) -> datetime | None:
+    """An ISO instant from a slot link; anything else (or a naive time) is no choice at all."""
+    try:
+        start = datetime.fromisoformat((value or "")[:40])
+    except ValueError:
+        return None
+    # The ends of the calendar cannot be moved between time zones (year 1 at +05:00).
+    if start.tzinfo is None or not FIRST_DAY <= start.date() <= LAST_DAY:
+        return None
+    return start
+
+
+def parse_week(value: str | None, today: date, horizon_days: int) -> date:
+    """The week asked for, kept between today and `horizon_days` ahead."""
+    try:
+        chosen = date.fromisoformat((value or "")[:10])
+    except ValueError:
+        chosen = today
+    return min(max(chosen, today), today + timedelta(days=horizon_days))
 
 
 def clinic_locations() -> list[Location]:

@@ -10,8 +10,9 @@ from ..forms import HoursForm, OutcomeForm, PostForm, ReviewForm, TimeOffForm, o
 from ..links import external_url
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import changes, feed, schedule, working_time
-from ..services.schedule import ScheduleError
+from ..services import feed, schedule, working_time
+from ..services.errors import BookingError, ScheduleError
+from ..settings import current_settings
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
@@ -38,7 +39,13 @@ def with_provider(view):
 @with_provider
 def view(provider):
     moment = utcnow()
-    page = schedule.window(provider, request.args.get("view"), request.args.get("date"), moment)
+    page = schedule.window(
+        provider,
+        request.args.get("view"),
+        request.args.get("date"),
+        moment,
+        current_settings().timezone,
+    )
     show_all = request.args.get("show") == "all"
     return render_template(
         "schedule/view.html",
@@ -63,8 +70,16 @@ def mark(provider, appointment_id: int):
         flash("Please use the buttons on the schedule.", "error")
         return redirect(back)
     try:
-        schedule.mark(provider, current_user, appointment_id, form.revision.data, form.outcome.data)
-    except (changes.ChangedMeanwhile, ScheduleError) as error:
+        schedule.mark(
+            provider,
+            current_user,
+            appointment_id,
+            form.revision.data,
+            form.outcome.data,
+            settings=current_settings(),
+            now=utcnow(),
+        )
+    except (BookingError, ScheduleError) as error:  # changed meanwhile, or not markable
         flash(str(error), "error")
     else:
         word = "completed" if form.outcome.data == "completed" else "a no-show"
@@ -89,8 +104,10 @@ def review(provider, appointment_id: int):
                 form.revision.data,
                 form.outcome.data,
                 form.note.data,
+                settings=current_settings(),
+                now=utcnow(),
             )
-        except changes.ChangedMeanwhile as error:
+        except BookingError as error:  # changed meanwhile, or no longer holding its time
             flash(str(error), "error")
             return redirect(url_for(".review", appointment_id=appointment_id))
         except ScheduleError as error:

@@ -1,6 +1,6 @@
 """Front desk: the request queue, one request with its actions, and the CSV export."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -30,10 +30,12 @@ from ..models import utcnow
 from ..permissions import Role, guard_blueprint
 from ..services import audit, changes, export, records, staff_actions
 from ..services import queue as queue_service
-from .booking import parse_start
+from ..services.errors import ActionRefused, BookingError, ChangedMeanwhile
+from ..services.free_times import SlotChoice
+from ..settings import current_settings
 from .csv_download import csv_download
 from .errors import render_error
-from .helpers import clinic_locations, consent_max_age
+from .helpers import clinic_locations, consent_max_age, parse_start, parse_week
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 guard_blueprint(bp, Role.FRONT_DESK)
@@ -117,16 +119,16 @@ def _render_request(appointment_id: int, status: int = 200, **forms):
     return render_template("staff/request.html", view=view, **context), status
 
 
-def _act(appointment_id: int, done: str, action, *args):
+def _act(appointment_id: int, done: str, action, *args, **kwargs):
     """Run a staff action; on a clash, show the request as it now stands with why."""
     try:
-        action(appointment_id, *args)
+        action(appointment_id, *args, now=utcnow(), **kwargs)
     except LookupError:
         abort(404)
-    except staff_actions.ChangedMeanwhile as changed:
+    except ChangedMeanwhile as changed:
         flash(str(changed), "error")
         return _render_request(appointment_id, 409)
-    except staff_actions.ActionRefused as refused:
+    except ActionRefused as refused:
         flash(str(refused), "error")
         return _render_request(appointment_id, 409)
     flash(done, "success")
@@ -152,6 +154,7 @@ def confirm(appointment_id: int):
         int(form.revision.data),
         current_user,
         form.override_reason.data or "",
+        settings=current_settings(),
     )
 
 
@@ -167,6 +170,7 @@ def decline(appointment_id: int):
         int(form.revision.data),
         current_user,
         form.reason.data,
+        settings=current_settings(),
     )
 
 
@@ -182,6 +186,7 @@ def cancel(appointment_id: int):
         int(form.revision.data),
         current_user,
         form.reason.data,
+        settings=current_settings(),
     )
 
 
@@ -203,14 +208,19 @@ def move_page(appointment_id: int):
     provider = _pick(providers, request.args.get("provider"), appointment.provider_id)
     location = _pick(provider.locations, request.args.get("location"), appointment.location_id)
     today = clinic_today()
-    first = _week(request.args.get("week"), today)
+    first = parse_week(request.args.get("week"), today, MOVE_HORIZON.days)
     form = MoveSearchForm(formdata=None, provider=str(provider.id), week=first)
     form.provider.choices = options((str(p.id), p.display_name) for p in providers)
     form.location.choices = options((str(loc.id), loc.name) for loc in provider.locations)
     form.location.data = str(location.id) if location else None
     days = (
         staff_actions.free_times_for_move(
-            appointment, provider, location, first, MOVE_DAYS, utcnow()
+            appointment,
+            SlotChoice(provider, location, appointment.type),
+            first,
+            MOVE_DAYS,
+            settings=current_settings(),
+            now=utcnow(),
         )
         if location
         else {}
@@ -227,15 +237,6 @@ def move_page(appointment_id: int):
         previous_week=first - timedelta(days=MOVE_DAYS) if first > today else None,
         move_form=MoveForm(formdata=None, revision=appointment.revision),
     )
-
-
-def _week(value: str | None, today: date) -> date:
-    """The first day to show: today unless a later day (within reach) was asked for."""
-    try:
-        asked = date.fromisoformat((value or "")[:10])
-    except ValueError:
-        return today
-    return min(max(asked, today), today + MOVE_HORIZON)
 
 
 def _pick(items, wanted, fallback_id):
@@ -255,13 +256,20 @@ def move(appointment_id: int):
         return redirect(url_for("staff.move_page", appointment_id=appointment_id))
     args = (int(form.revision.data), current_user, int(form.provider.data))
     try:
-        staff_actions.move(appointment_id, *args, int(form.location.data), start)
+        staff_actions.move(
+            appointment_id,
+            *args,
+            int(form.location.data),
+            start,
+            settings=current_settings(),
+            now=utcnow(),
+        )
     except LookupError:
         abort(404)
-    except staff_actions.ChangedMeanwhile as changed:
+    except ChangedMeanwhile as changed:
         flash(str(changed), "error")
         return _render_request(appointment_id, 409)
-    except staff_actions.BookingError as error:  # taken, outside hours, not their location
+    except BookingError as error:  # taken, outside hours, not their location
         flash(str(error), "error")
         return redirect(
             url_for(

@@ -1,6 +1,7 @@
 """Requesting, cancelling and moving appointments: free times only, ready patients only."""
 
 from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,15 +22,17 @@ from intake.models import (
     SignedConsent,
     TimeOff,
 )
-from intake.services.booking import (
-    ChangedMeanwhile,
-    NotReady,
-    TooLate,
-    cancel_by_patient,
-    move_by_patient,
-    request_appointment,
+from intake.services.booking import cancel_by_patient, move_by_patient, request_appointment
+from intake.services.errors import BookingError, ChangedMeanwhile, NotReady, SlotTaken, TooLate
+from intake.services.free_times import (
+    SlotChoice,
+    provider_by_slug,
+    resolve_choice,
+    rules_for,
+    slots_between,
 )
-from intake.services.free_times import BookingError, SlotChoice, SlotTaken, slots_between
+from intake.services.readiness import StepName
+from intake.settings import current_settings
 from tests.conftest import persist
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 9:00 AM in Durham (EST)
@@ -52,16 +55,20 @@ THURSDAY_10 = durham(10, 10)
 def book(app, clinic, patient, starts_at, *, kind=None, location=None, now=NOW, note=""):
     """Ask for a slot with the clinic's provider; returns the stored appointment's id."""
     with app.app_context():
-        appointment = request_appointment(
-            patient,
-            clinic.provider.slug,
+        choice = resolve_choice(
+            provider_by_slug(clinic.provider.slug),
             (location or clinic.location).id,
             (kind or clinic.type).id,
-            starts_at,
-            note=note,
-            now=now,
+        )
+        appointment = request_appointment(
+            patient, choice, starts_at, note=note, settings=current_settings(), now=now
         )
         return appointment.id
+
+
+def rules(clinic):
+    """The online booking rules for the clinic's type, inside an app context."""
+    return rules_for(clinic.type, current_settings())
 
 
 def rows(app, model, *where, order_by=None):
@@ -222,7 +229,9 @@ def test_a_time_another_patient_holds_is_taken_and_later_free_times_are_offered(
     assert offered == sorted(offered)
     with app.app_context():
         day = attempt.astimezone(ZoneInfo(clinic.location.timezone)).date()
-        free = set(slots_between(choice_of(clinic), day, day + timedelta(days=14), NOW))
+        free = set(
+            slots_between(choice_of(clinic), day, day + timedelta(days=14), NOW, rules(clinic))
+        )
     for slot in offered:
         assert slot > attempt
         assert on_grid(slot)
@@ -329,13 +338,10 @@ def test_an_unknown_type_or_provider_is_refused(app, clinic, ready_patient):
     maria = ready_patient()
     with app.app_context():
         with pytest.raises(BookingError, match="appointment types we offer"):
-            request_appointment(
-                maria, clinic.provider.slug, clinic.location.id, 987654, TUESDAY_9, now=NOW
-            )
-        with pytest.raises(BookingError, match="could not find that provider"):
-            request_appointment(
-                maria, "nobody", clinic.location.id, clinic.type.id, TUESDAY_9, now=NOW
-            )
+            resolve_choice(provider_by_slug(clinic.provider.slug), clinic.location.id, 987654)
+        assert provider_by_slug("nobody") is None
+    with pytest.raises(BookingError, match="appointment types we offer"):
+        book(app, clinic, maria, TUESDAY_9, kind=SimpleNamespace(id=987654))
     assert written(app) == (0, 0, 0)
 
 
@@ -346,7 +352,7 @@ def test_without_an_intake_the_intake_comes_first(app, clinic, make_user, consen
     with pytest.raises(NotReady) as missing:
         book(app, clinic, make_user(), TUESDAY_9)
     assert missing.value.step.name == "intake"
-    assert missing.value.step.endpoint == "intake.edit"
+    assert missing.value.step.name is StepName.INTAKE
     assert written(app) == (0, 0, 0)
 
 
@@ -358,7 +364,7 @@ def test_with_an_intake_but_no_consent_the_consent_comes_next(
     with pytest.raises(NotReady) as missing:
         book(app, clinic, patient, TUESDAY_9)
     assert missing.value.step.name == "consent"
-    assert missing.value.step.endpoint == "consent.sign"
+    assert missing.value.step.name is StepName.CONSENT
     assert written(app) == (0, 0, 0)
 
 
@@ -390,15 +396,14 @@ def test_a_consent_older_than_a_year_is_asked_for_again(
     with pytest.raises(NotReady) as missing:
         book(app, clinic, maria, start, now=now)
     assert missing.value.step.name == "consent"
-    assert missing.value.step.endpoint == "consent.sign"
+    assert missing.value.step.name is StepName.CONSENT
     assert written(app) == (0, 0, 0)
 
 
 def test_a_patient_afraid_of_needles_must_call_first(app, clinic, ready_patient):
     with pytest.raises(NotReady) as missing:
         book(app, clinic, ready_patient(needle_phobia="yes"), TUESDAY_9)
-    assert missing.value.step.name == "screening"
-    assert missing.value.step.endpoint is None
+    assert missing.value.step.name is StepName.SCREENING  # no page to send them to: a call
     assert written(app) == (0, 0, 0)
 
 
@@ -441,7 +446,9 @@ def current_revision(app, appointment_id) -> int:
 def cancel(app, patient, appointment_id, reason="Feeling better", now=NOW, seen=None):
     seen = current_revision(app, appointment_id) if seen is None else seen
     with app.app_context():
-        cancel_by_patient(patient, appointment_id, seen, reason, now=now)
+        cancel_by_patient(
+            patient, appointment_id, seen, reason, settings=current_settings(), now=now
+        )
 
 
 def test_cancelling_marks_it_cancelled_records_why_and_tells_everyone(app, clinic, ready_patient):
@@ -546,7 +553,9 @@ def test_an_appointment_cannot_be_cancelled_twice(app, clinic, ready_patient):
 def move(app, patient, appointment_id, new_start, now=NOW, seen=None):
     seen = current_revision(app, appointment_id) if seen is None else seen
     with app.app_context():
-        move_by_patient(patient, appointment_id, seen, new_start, now=now)
+        move_by_patient(
+            patient, appointment_id, seen, new_start, settings=current_settings(), now=now
+        )
 
 
 def confirm_directly(app, appointment_id):
@@ -703,7 +712,7 @@ def free_times_and_queries(app, clinic, count_queries, first_day, last_day):
     with app.app_context():
         choice = choice_of(clinic)
         with count_queries() as queries:
-            slots = slots_between(choice, first_day, last_day, NOW)
+            slots = slots_between(choice, first_day, last_day, NOW, rules(clinic))
     return slots, len(queries)
 
 
@@ -726,7 +735,9 @@ def test_free_times_for_a_week_take_the_same_few_queries_however_busy_the_provid
 
 def test_working_hours_blocks_are_read_in_the_locations_own_time(app, clinic):
     with app.app_context():
-        slots = slots_between(choice_of(clinic), TUESDAY_9.date(), TUESDAY_9.date(), NOW)
+        slots = slots_between(
+            choice_of(clinic), TUESDAY_9.date(), TUESDAY_9.date(), NOW, rules(clinic)
+        )
     local = [s.astimezone(ZoneInfo(clinic.location.timezone)).time() for s in slots]
     assert local[0] == time(9) and local[-1] == time(11, 30)
     assert len(local) == 11

@@ -30,9 +30,9 @@ from intake.models import (
     User,
 )
 from intake.permissions import Role
-from intake.services import booking, staff_actions, working_time
-from intake.services.free_times import BookingError
-from intake.services.schedule import ScheduleError
+from intake.services import booking, free_times, staff_actions, working_time
+from intake.services.errors import BookingError, ScheduleError
+from intake.settings import current_settings
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 9:00 AM in Durham
 DURHAM = ZoneInfo("America/New_York")
@@ -94,12 +94,13 @@ class Schedule(RuleBasedStateMachine):
         slug = self.world.providers[provider % 2].slug
 
         def request():
+            provider = free_times.provider_by_slug(slug)
+            choice = free_times.resolve_choice(provider, self.world.location.id, self.world.type.id)
             return booking.request_appointment(
                 self._user(self.world.patients[patient % 2].id),
-                slug,
-                self.world.location.id,
-                self.world.type.id,
+                choice,
                 at(day, start),
+                settings=current_settings(),
                 now=self.now,
             )
 
@@ -118,7 +119,12 @@ class Schedule(RuleBasedStateMachine):
             appointment = db.session.get(Appointment, appointment_id)
             patient = self._user(appointment.patient_id)
             return booking.move_by_patient(
-                patient, appointment_id, seen, at(day, start), now=self.now
+                patient,
+                appointment_id,
+                seen,
+                at(day, start),
+                settings=current_settings(),
+                now=self.now,
             )
 
         self._run(move)
@@ -131,7 +137,9 @@ class Schedule(RuleBasedStateMachine):
 
         def cancel():
             patient = self._user(db.session.get(Appointment, appointment_id).patient_id)
-            return booking.cancel_by_patient(patient, appointment_id, seen, "Busy", now=self.now)
+            return booking.cancel_by_patient(
+                patient, appointment_id, seen, "Busy", settings=current_settings(), now=self.now
+            )
 
         self._run(cancel)
 
@@ -144,7 +152,11 @@ class Schedule(RuleBasedStateMachine):
         seen = self._seen(appointment_id, stale)
         self._run(
             lambda: staff_actions.confirm(
-                appointment_id, seen, self._user(self.world.desk.id), now=self.now
+                appointment_id,
+                seen,
+                self._user(self.world.desk.id),
+                settings=current_settings(),
+                now=self.now,
             )
         )
 
@@ -155,7 +167,12 @@ class Schedule(RuleBasedStateMachine):
         seen = self._seen(appointment_id, False)
         self._run(
             lambda: staff_actions.decline(
-                appointment_id, seen, self._user(self.world.desk.id), "Full", now=self.now
+                appointment_id,
+                seen,
+                self._user(self.world.desk.id),
+                "Full",
+                settings=current_settings(),
+                now=self.now,
             )
         )
 
@@ -173,6 +190,7 @@ class Schedule(RuleBasedStateMachine):
                 self.world.providers[provider % 2].id,
                 self.world.location.id,
                 at(day, start),
+                settings=current_settings(),
                 now=self.now,
             )
         )

@@ -18,8 +18,10 @@ from intake.models import (
     WorkingHours,
 )
 from intake.permissions import Role
-from intake.services import staff_actions
-from intake.services.staff_actions import ActionRefused, ChangedMeanwhile, ReviewNeeded, SlotTaken
+from intake.services import changes, staff_actions
+from intake.services.errors import ActionRefused, ChangedMeanwhile, ReviewNeeded, SlotTaken
+from intake.services.free_times import SlotChoice
+from intake.settings import current_settings
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 9:00 AM in Durham (EST)
 
@@ -49,7 +51,9 @@ def act(app, action, appointment, actor, *args, **kwargs):
     """Run a service action as a request would: its own app context, the actor loaded in it."""
     with app.app_context():
         user = db.session.get(User, actor.id)
-        result = action(appointment.id, appointment.revision, user, *args, **kwargs)
+        result = action(
+            appointment.id, appointment.revision, user, *args, settings=current_settings(), **kwargs
+        )
         return result.status
 
 
@@ -161,8 +165,9 @@ def test_free_times_for_a_move_leave_the_request_itself_out(app, clinic, request
     appointment = request_at(durham(8, 10))
     with app.app_context():
         loaded = db.session.get(Appointment, appointment.id)
+        choice = SlotChoice(loaded.provider, loaded.location, loaded.type)
         days = staff_actions.free_times_for_move(
-            loaded, loaded.provider, loaded.location, durham(8, 0).date(), 1, NOW
+            loaded, choice, durham(8, 0).date(), 1, settings=current_settings(), now=NOW
         )
     [slots] = days.values()
     assert durham(8, 10) in slots and durham(8, 9, 45) in slots
@@ -197,13 +202,13 @@ def both_checked(monkeypatch):
     """Hold each action, the request already read, until the other has read it too, so both
     go for the write with the same revision: the lock and the revision must pick one."""
     barrier = threading.Barrier(2, timeout=30)
-    original = staff_actions.begin_write
+    original = changes.begin_write
 
     def wait_then_lock(*args, **kwargs):
         barrier.wait()
         original(*args, **kwargs)
 
-    monkeypatch.setattr(staff_actions, "begin_write", wait_then_lock)
+    monkeypatch.setattr(changes, "begin_write", wait_then_lock)
 
 
 def test_confirm_and_decline_at_the_same_moment_apply_once(
@@ -214,12 +219,19 @@ def test_confirm_and_decline_at_the_same_moment_apply_once(
 
     def confirm():
         user = db.session.get(User, desk.id)
-        return staff_actions.confirm(appointment.id, appointment.revision, user, now=NOW).status
+        return staff_actions.confirm(
+            appointment.id, appointment.revision, user, settings=current_settings(), now=NOW
+        ).status
 
     def decline():
         user = db.session.get(User, other_desk.id)
         return staff_actions.decline(
-            appointment.id, appointment.revision, user, "Full that day", now=NOW
+            appointment.id,
+            appointment.revision,
+            user,
+            "Full that day",
+            settings=current_settings(),
+            now=NOW,
         ).status
 
     results = race(app, [confirm, decline])
@@ -252,6 +264,7 @@ def test_two_moves_onto_one_free_time_leave_one_there(
                 clinic.provider.id,
                 clinic.location.id,
                 target,
+                settings=current_settings(),
                 now=NOW,
             ).status
 
@@ -277,11 +290,13 @@ def test_the_same_action_twice_in_sequence_applies_once(app, desk, request_at):
 def test_a_note_changes_nothing_and_needs_no_revision(app, desk, request_at):
     appointment = request_at(durham(8, 10))
     with app.app_context():
-        staff_actions.add_note(appointment.id, db.session.get(User, desk.id), "Left a voicemail")
+        staff_actions.add_note(
+            appointment.id, db.session.get(User, desk.id), "Left a voicemail", now=NOW
+        )
     assert stored(app, appointment).revision == appointment.revision
     assert count(app, OutboxMessage) == 0
     with app.app_context(), pytest.raises(LookupError):
-        staff_actions.add_note(987654, db.session.get(User, desk.id), "Lost")
+        staff_actions.add_note(987654, db.session.get(User, desk.id), "Lost", now=NOW)
 
 
 def test_moving_to_another_provider_asks_the_new_therapist_to_review(
@@ -321,6 +336,7 @@ def test_moving_to_another_provider_asks_the_new_therapist_to_review(
             other.id,
             clinic.location.id,
             start,
+            settings=current_settings(),
             now=utcnow(),
         )
         moved = database.session.get(Appointment, appointment.id)
