@@ -47,49 +47,49 @@ def confirm(
 
 
 def decline(
-    appointment_id: int,
-    seen_revision: int,
-    actor: User,
-    reason: str,
-    *,
-    settings: ClinicSettings,
-    now: datetime,
+    appointment_id: int, seen_revision: int, actor: User, reason: str, *, settings, now
 ) -> Appointment:
-    return changes.apply(
-        appointment_id,
-        seen_revision,
-        _closing("declined", AppointmentStatus.DECLINED, reason),
-        actor,
-        allowed_from=(AppointmentStatus.REQUESTED,),
-        settings=settings,
-        now=now,
-    )
+    """A request not yet confirmed; the patient's email says why."""
+    return _close(appointment_id, seen_revision, actor, reason, "declined", settings, now)
 
 
 def cancel(
+    appointment_id: int, seen_revision: int, actor: User, reason: str, *, settings, now
+) -> Appointment:
+    """Any visit still holding its time; the patient's email says why."""
+    return _close(appointment_id, seen_revision, actor, reason, "cancelled", settings, now)
+
+
+# What each closing does, from which statuses.
+_CLOSINGS = {
+    "declined": (AppointmentStatus.DECLINED, (AppointmentStatus.REQUESTED,)),
+    "cancelled": (AppointmentStatus.CANCELLED, HOLDING_STATUSES),
+}
+
+
+def _close(
     appointment_id: int,
     seen_revision: int,
     actor: User,
     reason: str,
-    *,
+    action: str,
     settings: ClinicSettings,
     now: datetime,
 ) -> Appointment:
+    status, allowed_from = _CLOSINGS[action]
+    why = reason_text(reason)
+    closing = Change(
+        action, status, detail=why, notify=action, reason=why, audit=("status_changed",)
+    )
     return changes.apply(
         appointment_id,
         seen_revision,
-        _closing("cancelled", AppointmentStatus.CANCELLED, reason),
+        closing,
         actor,
-        allowed_from=HOLDING_STATUSES,
+        allowed_from=allowed_from,
         settings=settings,
         now=now,
     )
-
-
-def _closing(action: str, status: AppointmentStatus, reason: str) -> Change:
-    """Declined or cancelled: the patient's email says why, in the staff member's words."""
-    why = reason_text(reason)
-    return Change(action, status, detail=why, notify=action, reason=why, audit=("status_changed",))
 
 
 def move(

@@ -59,24 +59,13 @@ def cancel(appointment_id: int):
         if form.revision.errors:  # missing or tampered: never act on a guess
             return _changed_meanwhile(appointment_id)
         return _show(appointment_id, 400, form)
-    try:
-        booking.cancel_by_patient(
-            current_user,
-            appointment_id,
-            int(form.revision.data),
-            form.reason.data,
-            settings=current_settings(),
-            now=utcnow(),
-        )
-    except LookupError:
-        abort(404)
-    except ChangedMeanwhile:
-        return _changed_meanwhile(appointment_id)
-    except BookingError as error:
-        flash(str(error), "error")
-    else:
-        flash("Your appointment is cancelled. We have emailed you a confirmation.", "success")
-    return redirect(url_for("appointments.show", appointment_id=appointment_id))
+    return _change(
+        appointment_id,
+        int(form.revision.data),
+        "Your appointment is cancelled. We have emailed you a confirmation.",
+        booking.cancel_by_patient,
+        form.reason.data,
+    )
 
 
 @bp.post("/<int:appointment_id>/move")
@@ -91,20 +80,8 @@ def move(appointment_id: int):
         flash("Please choose one of the times shown.", "error")
         return redirect(url_for("appointments.show", appointment_id=appointment_id))
     choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
-    try:
-        booking.move_by_patient(
-            current_user,
-            appointment_id,
-            int(form.revision.data),
-            start,
-            settings=current_settings(),
-            now=utcnow(),
-        )
-    except LookupError:
-        abort(404)
-    except ChangedMeanwhile:
-        return _changed_meanwhile(appointment_id)
-    except SlotTaken as taken:
+
+    def offer_others(taken: SlotTaken):
         return render_template(
             "booking/taken.html",
             choice=choice,
@@ -112,8 +89,32 @@ def move(appointment_id: int):
             move=appointment_id,
             revision=form.revision.data,
         ), 409
+
+    return _change(
+        appointment_id,
+        int(form.revision.data),
+        "Your request has its new time. We will confirm it by email.",
+        booking.move_by_patient,
+        start,
+        on_taken=offer_others,
+    )
+
+
+def _change(appointment_id: int, revision: int, done: str, action, *args, on_taken=None):
+    """Run the patient's change; a clash shows the appointment as it stands, and a time
+    someone took meanwhile offers the next free ones when `on_taken` can show them."""
+    try:
+        action(
+            current_user, appointment_id, revision, *args, settings=current_settings(), now=utcnow()
+        )
+    except LookupError:
+        abort(404)
+    except ChangedMeanwhile:
+        return _changed_meanwhile(appointment_id)
     except BookingError as error:
+        if isinstance(error, SlotTaken) and on_taken is not None:
+            return on_taken(error)
         flash(str(error), "error")
     else:
-        flash("Your request has its new time. We will confirm it by email.", "success")
+        flash(done, "success")
     return redirect(url_for("appointments.show", appointment_id=appointment_id))

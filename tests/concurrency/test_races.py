@@ -50,7 +50,7 @@ class Rendezvous:
     # The checks, as each service calls them (looked up in the module at call time).
     CHECKS = (
         ("booking", "check_free"),  # a patient books or moves
-        ("booking", "_own_for_change"),  # a patient cancels
+        ("booking", "_may_change"),  # a patient cancels
         ("staff_actions", "require_status"),  # the front desk confirms
         ("working_time", "_holding"),  # time off, hours removal: any visits in the way?
     )
