@@ -45,6 +45,8 @@ from .models import AppointmentStatus
 from .permissions import Role
 from .settings import current_settings
 
+# --- shared: lengths, filters and fields every area uses ---------------------------
+
 SHORT, MEDIUM, LONG = 100, 500, 2000
 
 
