@@ -144,8 +144,8 @@ def _safety_questions() -> tuple[Question, ...]:
     return tuple(found)
 
 
-# In the form's order, which the record follows; the page lays the safety questions out after
-# "Your health" (see templates/intake/form.html), the form and the record list them last.
+# In the form's order, which the record follows: the safety questions last. (The page itself,
+# templates/intake/form.html, asks them before "dry needling before" and "how you found us".)
 # fmt: off
 QUESTIONS: tuple[Question, ...] = (
     Question("legal_first_name", "Legal first name", ABOUT),
