@@ -1,6 +1,6 @@
 """Every FlaskForm, grouped by area. Forms check shape; the domain decides."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -34,6 +34,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from .domain import questionnaire
 from .domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
 from .domain.ids import MAX_ID
@@ -42,6 +43,9 @@ from .domain.screening import RULES
 from .formatting import WEEKDAYS, clinic_today
 from .models import AppointmentStatus
 from .permissions import Role
+from .settings import current_settings
+
+# --- shared: lengths, filters and fields every area uses ---------------------------
 
 SHORT, MEDIUM, LONG = 100, 500, 2000
 
@@ -57,6 +61,12 @@ def strip(value):
 
 def required(message: str = "This is required."):
     return DataRequired(message=message)
+
+
+def _email_field(label: str = "Email") -> EmailField:
+    return EmailField(
+        label, [required(), Length(max=254), Email("Enter a valid email.")], filters=[strip]
+    )
 
 
 def _password_field(label: str = "Password") -> PasswordField:
@@ -99,9 +109,7 @@ class MultiCheckboxField(SelectMultipleField):
 class RegisterForm(FlaskForm):
     first_name = StringField("First name", [required(), Length(max=SHORT)])
     last_name = StringField("Last name", [required(), Length(max=SHORT)])
-    email = EmailField(
-        "Email", [required(), Length(max=254), Email("Enter a valid email.")], filters=[strip]
-    )
+    email = _email_field()
     password = _password_field()
 
     def validate_password(self, field):
@@ -116,9 +124,7 @@ class LoginForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField(
-        "Email", [required(), Length(max=254), Email("Enter a valid email.")], filters=[strip]
-    )
+    email = _email_field()
 
 
 class NewPasswordForm(FlaskForm):
@@ -141,159 +147,100 @@ class PostForm(FlaskForm):
     """A button that changes state (sign out, withdraw): only the CSRF token to check."""
 
 
-# --- intake -------------------------------------------------------------------------
-
-SEXES = options(
-    [
-        ("", "Choose one"),
-        ("female", "Female"),
-        ("male", "Male"),
-        ("intersex", "Intersex"),
-        ("not_said", "Prefer not to say"),
-    ]
-)
-BODY_REGIONS = [
-    ("head_jaw", "Head or jaw"),
-    ("neck", "Neck"),
-    ("shoulder", "Shoulder"),
-    ("upper_arm", "Upper arm"),
-    ("elbow_forearm", "Elbow or forearm"),
-    ("wrist_hand", "Wrist or hand"),
-    ("chest_wall", "Chest wall"),
-    ("upper_back", "Upper back"),
-    ("lower_back", "Lower back"),
-    ("hip_buttock", "Hip or buttock"),
-    ("thigh", "Thigh"),
-    ("knee", "Knee"),
-    ("calf_shin", "Calf or shin"),
-    ("ankle_foot", "Ankle or foot"),
-]
-SIDES = [("left", "Left"), ("right", "Right")]
-PAIN_AREAS = options(
-    (f"{r}:{s}", f"{label}, {side.lower()}") for r, label in BODY_REGIONS for s, side in SIDES
-)
-DURATIONS = options(
-    [
-        ("", "Choose one"),
-        ("under_6_weeks", "Less than 6 weeks"),
-        ("6_weeks_3_months", "6 weeks to 3 months"),
-        ("3_12_months", "3 to 12 months"),
-        ("over_1_year", "More than a year"),
-    ]
-)
-ONSETS = options(
-    [
-        ("", "Choose one"),
-        ("injury", "After an injury or accident"),
-        ("gradual", "Came on gradually"),
-        ("after_surgery", "After surgery"),
-        ("overuse", "After a change in activity or training"),
-        ("unknown", "I don't know"),
-    ]
-)
-PAIN_CHARACTERS = options(
-    [
-        ("aching", "Aching"),
-        ("sharp", "Sharp"),
-        ("burning", "Burning"),
-        ("throbbing", "Throbbing"),
-        ("tingling", "Tingling or numbness"),
-        ("stiffness", "Stiffness"),
-        ("cramping", "Cramping"),
-    ]
-)
-REFERRALS = options(
-    [
-        ("", "Choose one (optional)"),
-        ("physician", "My doctor"),
-        ("friend", "A friend or family member"),
-        ("search", "Web search"),
-        ("social", "Social media"),
-        ("returning", "I have been here before"),
-        ("other", "Other"),
-    ]
-)
-YES_NO = options([("yes", "Yes"), ("no", "No")])
-PAIN_SCALE = [NumberRange(0, 10, "Choose a number from 0 (no pain) to 10 (worst imaginable).")]
+# --- intake: questions, labels and choices come from domain/questionnaire.py -----------
 
 
-def _pain(label: str) -> IntegerField:
-    return IntegerField(label, [InputRequired("Choose a number from 0 to 10."), *PAIN_SCALE])
+def _label(name: str) -> str:
+    return questionnaire.question(name).label
+
+
+def _choices(name: str, prompt: str = "") -> list[SelectChoice]:
+    """The question's choices; a select box starts on a blank `prompt` option."""
+    choices = questionnaire.question(name).choices
+    return options([("", prompt), *choices] if prompt else choices)
+
+
+def _text(name: str, max_length: int, *more, optional: bool = False) -> StringField:
+    return StringField(_label(name), [_needed(optional), Length(max=max_length), *more])
+
+
+def _long_text(name: str, max_length: int, optional: bool = False) -> TextAreaField:
+    return TextAreaField(_label(name), [_needed(optional), Length(max=max_length)])
+
+
+def _needed(optional: bool):
+    return Optional() if optional else required()
+
+
+def _choose_one(name: str, prompt: str = "Choose one", optional: bool = False) -> SelectField:
+    needed = Optional() if optional else required("Choose one.")
+    return SelectField(_label(name), choices=_choices(name, prompt), validators=[needed])
+
+
+def _yes_no(name: str) -> RadioField:
+    return RadioField(
+        _label(name), choices=_choices(name), validators=[required("Choose yes or no.")]
+    )
+
+
+def _ticks(name: str, missing: str = "") -> MultiCheckboxField:
+    needed = required(missing) if missing else Optional()
+    return MultiCheckboxField(_label(name), choices=_choices(name), validators=[needed])
+
+
+def _pain(name: str) -> IntegerField:
+    scale = NumberRange(0, 10, "Choose a number from 0 (no pain) to 10 (worst imaginable).")
+    return IntegerField(_label(name), [InputRequired("Choose a number from 0 to 10."), scale])
 
 
 class IntakeForm(FlaskForm):
     # About you
-    legal_first_name = StringField("Legal first name", [required(), Length(max=SHORT)])
-    legal_last_name = StringField("Legal last name", [required(), Length(max=SHORT)])
-    preferred_name = StringField("Preferred name (optional)", [Optional(), Length(max=SHORT)])
-    born_on = DateField("Date of birth", [required("Enter your date of birth.")])
-    sex = SelectField("Sex", choices=SEXES, validators=[required("Choose one.")])
-    phone = StringField("Mobile or main phone", [required(), Length(max=40), PhoneNumber()])
-    email = EmailField(
-        "Email", [required(), Length(max=254), Email("Enter a valid email.")], filters=[strip]
-    )
-    address = StringField("Street address", [required(), Length(max=200)])
-    city = StringField("City", [required(), Length(max=SHORT)])
+    legal_first_name = _text("legal_first_name", SHORT)
+    legal_last_name = _text("legal_last_name", SHORT)
+    preferred_name = _text("preferred_name", SHORT, optional=True)
+    born_on = DateField(_label("born_on"), [required("Enter your date of birth.")])
+    sex = _choose_one("sex")
+    phone = _text("phone", 40, PhoneNumber())
+    email = _email_field(_label("email"))
+    address = _text("address", 200)
+    city = _text("city", SHORT)
     state = StringField(
-        "State",
+        _label("state"),
         [
             required(),
             Regexp(r"^[A-Za-z]{2}$", message="Use the two-letter abbreviation, such as NC."),
         ],
     )
     zip_code = StringField(
-        "ZIP code", [required(), Regexp(r"^\d{5}(-\d{4})?$", message="Use 5 digits, like 27701.")]
+        _label("zip_code"),
+        [required(), Regexp(r"^\d{5}(-\d{4})?$", message="Use 5 digits, like 27701.")],
     )
     # Emergency contact
-    emergency_name = StringField("Name", [required(), Length(max=200)])
-    emergency_relationship = StringField("Relationship to you", [required(), Length(max=SHORT)])
-    emergency_phone = StringField("Phone", [required(), Length(max=40), PhoneNumber()])
+    emergency_name = _text("emergency_name", 200)
+    emergency_relationship = _text("emergency_relationship", SHORT)
+    emergency_phone = _text("emergency_phone", 40, PhoneNumber())
     # Your pain
-    reason = TextAreaField("What brings you in?", [required(), Length(max=LONG)])
-    pain_areas = MultiCheckboxField(
-        "Where is the pain?",
-        choices=PAIN_AREAS,
-        validators=[required("Tick at least one area.")],
-    )
-    duration = SelectField(
-        "How long have you had it?",
-        choices=DURATIONS,
-        validators=[required("Choose one.")],
-    )
-    onset = SelectField("How did it start?", choices=ONSETS, validators=[required("Choose one.")])
-    pain_now = _pain("Pain right now (0-10)")
-    pain_worst = _pain("Worst pain in the last 24 hours (0-10)")
-    pain_least = _pain("Least pain in the last 24 hours (0-10)")
-    pain_character = MultiCheckboxField(
-        "What does it feel like? (optional)",
-        choices=PAIN_CHARACTERS,
-        validators=[Optional()],
-    )
-    better = TextAreaField("What makes it better?", [Optional(), Length(max=MEDIUM)])
-    worse = TextAreaField("What makes it worse?", [Optional(), Length(max=MEDIUM)])
-    daily_life = TextAreaField(
-        "How does it affect your daily life?", [required(), Length(max=LONG)]
-    )
-    goals = TextAreaField("What would you like to get back to?", [required(), Length(max=LONG)])
+    reason = _long_text("reason", LONG)
+    pain_areas = _ticks("pain_areas", missing="Tick at least one area.")
+    duration = _choose_one("duration")
+    onset = _choose_one("onset")
+    pain_now = _pain("pain_now")
+    pain_worst = _pain("pain_worst")
+    pain_least = _pain("pain_least")
+    pain_character = _ticks("pain_character")
+    better = _long_text("better", MEDIUM, optional=True)
+    worse = _long_text("worse", MEDIUM, optional=True)
+    daily_life = _long_text("daily_life", LONG)
+    goals = _long_text("goals", LONG)
     # Your health
-    medications = TextAreaField("Medicines you take (optional)", [Optional(), Length(max=LONG)])
-    allergies = TextAreaField("Allergies (optional)", [Optional(), Length(max=MEDIUM)])
-    surgeries = TextAreaField("Past surgeries (optional)", [Optional(), Length(max=LONG)])
-    prior_dry_needling = RadioField(
-        "Have you had dry needling before?",
-        choices=YES_NO,
-        validators=[required("Choose yes or no.")],
-    )
-    prior_dry_needling_outcome = TextAreaField(
-        "If so, how did it go?", [Optional(), Length(max=MEDIUM)]
-    )
+    medications = _long_text("medications", LONG, optional=True)
+    allergies = _long_text("allergies", MEDIUM, optional=True)
+    surgeries = _long_text("surgeries", LONG, optional=True)
+    prior_dry_needling = _yes_no("prior_dry_needling")
+    prior_dry_needling_outcome = _long_text("prior_dry_needling_outcome", MEDIUM, optional=True)
     # How you found us
-    referral_source = SelectField(
-        "How did you hear about us?", choices=REFERRALS, validators=[Optional()]
-    )
-    referring_physician = StringField("Referring doctor (optional)", [Optional(), Length(max=200)])
-
-    screening_keys = tuple(rule.key for rule in RULES)
+    referral_source = _choose_one("referral_source", "Choose one (optional)", optional=True)
+    referring_physician = _text("referring_physician", 200, optional=True)
 
     def validate_born_on(self, field):
         today = clinic_today()
@@ -323,18 +270,10 @@ class IntakeForm(FlaskForm):
         return [(rule, self[rule.key], self[f"{rule.key}_detail"]) for rule in RULES]
 
 
-# The screening questions come from the clinicians' table, so the form follows it.
+# The safety questions follow the clinicians' screening table, through the questionnaire.
 for _rule in RULES:
-    setattr(
-        IntakeForm,
-        _rule.key,
-        RadioField(_rule.question, choices=YES_NO, validators=[required("Choose yes or no.")]),
-    )
-    setattr(
-        IntakeForm,
-        f"{_rule.key}_detail",
-        TextAreaField(_rule.detail_prompt, [Optional(), Length(max=MEDIUM)]),
-    )
+    setattr(IntakeForm, _rule.key, _yes_no(_rule.key))
+    setattr(IntakeForm, f"{_rule.key}_detail", _long_text(f"{_rule.key}_detail", MEDIUM, True))
 
 
 # --- consent ------------------------------------------------------------------------
@@ -529,9 +468,18 @@ def _revision() -> IntegerField:
     return IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_ID)])
 
 
-def _quarter_hour(form, field):
-    if field.data and (field.data.minute % 15 or field.data.second):
-        raise ValidationError("Use a time on the quarter hour, such as 9:00 or 9:15.")
+def _slot_grid_in_words(minutes: int) -> str:
+    """'the quarter hour, such as 9:00 or 9:15' for the clinic's slot grid (config)."""
+    step = {15: "the quarter hour", 30: "the half hour", 60: "the hour"}
+    later = datetime(2000, 1, 1, 9) + timedelta(minutes=minutes)
+    example = f"9:00 or {later.hour}:{later.minute:02d}"
+    return f"{step.get(minutes, f'a {minutes}-minute step')}, such as {example}"
+
+
+def _on_slot_grid(form, field):
+    grid = current_settings().slot_grid_minutes
+    if field.data and ((field.data.hour * 60 + field.data.minute) % grid or field.data.second):
+        raise ValidationError(f"Use a time on {_slot_grid_in_words(grid)}.")
 
 
 class OutcomeForm(FlaskForm):
@@ -568,14 +516,15 @@ class HoursForm(FlaskForm):
         choices=options(enumerate(WEEKDAYS)),
         validators=[InputRequired()],
     )
-    starts = TimeField(
-        "Starts",
-        [InputRequired("Please give a start time."), _quarter_hour],
-        render_kw={"step": 900},
-    )
-    ends = TimeField(
-        "Ends", [InputRequired("Please give an end time."), _quarter_hour], render_kw={"step": 900}
-    )
+    starts = TimeField("Starts", [InputRequired("Please give a start time."), _on_slot_grid])
+    ends = TimeField("Ends", [InputRequired("Please give an end time."), _on_slot_grid])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        grid = current_settings().slot_grid_minutes
+        self.grid_hint = f"On {_slot_grid_in_words(grid)}."
+        for field in (self.starts, self.ends):
+            field.render_kw = {"step": grid * 60}  # the time picker steps along the grid
 
     def validate_ends(self, field):
         if self.starts.data and field.data and field.data <= self.starts.data:
@@ -628,6 +577,15 @@ CONSENT_MAX = 50_000
 
 def upper(value):
     return value.upper() if isinstance(value, str) else value
+
+
+def _role_field() -> SelectField:
+    return SelectField(
+        "Role",
+        choices=STAFF_ROLE_CHOICES,
+        validators=[required("Choose a role.")],
+        invalid_choice_message="Choose one of the roles listed.",
+    )
 
 
 def _slug_field() -> StringField:
@@ -742,24 +700,12 @@ class ConsentDraftForm(FlaskForm):
 class InviteForm(FlaskForm):
     first_name = StringField("First name", [required(), Length(max=SHORT)], [strip])
     last_name = StringField("Last name", [required(), Length(max=SHORT)], [strip])
-    email = EmailField(
-        "Email", [required(), Length(max=254), Email("Enter a valid email.")], [strip]
-    )
-    role = SelectField(
-        "Role",
-        choices=STAFF_ROLE_CHOICES,
-        validators=[required("Choose a role.")],
-        invalid_choice_message="Choose one of the roles listed.",
-    )
+    email = _email_field()
+    role = _role_field()
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(
-        "Role",
-        choices=STAFF_ROLE_CHOICES,
-        validators=[required("Choose a role.")],
-        invalid_choice_message="Choose one of the roles listed.",
-    )
+    role = _role_field()
 
 
 # --- audit log ----------------------------------------------------------------------

@@ -2,18 +2,18 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..database import begin_write
+from ..domain import questionnaire
 from ..domain.consent import ConsentState
 from ..domain.patients import age_on
+from ..domain.questionnaire import Kind, Question
 from ..domain.screening import RULES, Finding, ScreeningLevel, ScreeningResult, rule_for
 from ..extensions import db
 from ..formatting import long_date, phone_display
-from ..forms import IntakeForm
 from ..models import Appointment, AppointmentEvent, Intake, Provider, SignedConsent, User
 from ..permissions import STAFF_ROLES, Role
 from . import audit
@@ -22,7 +22,7 @@ from .consents import consents_with_state
 from .intakes import changed_answers, current_intake, intake_history
 from .queue import ConsentStatus, Flag, consent_statuses, flags_of
 
-# The level in words first; the colour class only repeats it.
+# The level in words; the page may add a colour (records/_findings.html), never instead.
 LEVEL_WORDS = {
     ScreeningLevel.ABSOLUTE: "Absolute: no dry needling until the clinic has talked it through",
     ScreeningLevel.RED_FLAG: "Urgent red flag: call the patient; the therapist sees it first",
@@ -40,7 +40,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class FindingView:
-    level: str
+    level: ScreeningLevel
     words: str
     question: str
     reason: str
@@ -63,95 +63,53 @@ class PatientRecord:
     consents: list[tuple[SignedConsent, ConsentState]]
 
 
-# Where each part of the questionnaire starts, as the patient saw it.
-SECTIONS = {
-    "legal_first_name": "About the patient",
-    "emergency_name": "Emergency contact",
-    "reason": "Their pain",
-    "medications": "Their health",
-    "referral_source": "How they found us",
-    RULES[0].key: "Safety questions",
-}
-# Labels that only make sense under their heading on the form.
-LABELS = {
-    "emergency_name": "Emergency contact's name",
-    "emergency_relationship": "Emergency contact's relationship to the patient",
-    "emergency_phone": "Emergency contact's phone",
-}
+# Answers kept from questions since removed from the questionnaire show under this heading.
+OTHER_ANSWERS = "Other answers"
 _SCREENING_KEYS = frozenset(rule.key for rule in RULES)
 
 
-@dataclass(frozen=True)
-class Question:
-    name: str
-    label: str
-    section: str
-    choices: dict
-
-
-@cache
-def questions() -> tuple[Question, ...]:
-    """Every question of the intake form with its label, in the order the patient met it."""
-    unbound = sorted(
-        (
-            (name, field)
-            for name, field in vars(IntakeForm).items()
-            if hasattr(field, "field_class") and name != "csrf_token"
-        ),
-        key=lambda pair: pair[1].creation_counter,
-    )
-    found, section = [], ""
-    for name, field in unbound:
-        section = SECTIONS.get(name, section)
-        label = LABELS.get(name) or (field.args[0] if field.args else field.kwargs["label"])
-        choices = {c.value: c.label for c in field.kwargs.get("choices", ())}
-        found.append(Question(name, label, section, choices))
-    return tuple(found)
-
-
-def readable(name: str, value, choices: dict) -> str:
+def readable(question: Question, value) -> str:
     """An answer as people read it: choices by their label, phones and dates written out."""
     if value is None or value == "" or value == []:
         return ""
     if isinstance(value, list):
-        return ", ".join(choices.get(v, str(v)) for v in value)
-    if name in ("phone", "emergency_phone"):
+        return ", ".join(question.choice_label(v) for v in value)
+    if question.kind is Kind.PHONE:
         return phone_display(str(value))
-    if name == "born_on":
+    if question.kind is Kind.DATE:
         try:
             return long_date(date.fromisoformat(str(value)))
         except ValueError:
             return str(value)
-    return choices.get(value, str(value))
+    return question.choice_label(value)
 
 
 def answers_in_words(answers: dict) -> list[tuple[str, list[Answer]]]:
-    """The answers under the form's own headings and labels. Blank details are left out, other
-    blanks read "Not answered"; safety questions answered no are counted, not listed."""
+    """The answers under the questionnaire's headings, each labelled so it reads on its own.
+    Blank details are left out, other blanks read "Not answered"; safety questions answered
+    no are counted, not listed."""
     sections: dict[str, list[Answer]] = {}
     said_no = 0
-    for question in questions():
+    for question in questionnaire.questions():
         raw = answers.get(question.name)
         if question.name in _SCREENING_KEYS and raw == "no":
             said_no += 1
             continue
-        value = readable(question.name, raw, question.choices)
+        value = readable(question, raw)
         if not value and question.name.endswith("_detail"):
             continue
         sections.setdefault(question.section, []).append(
-            Answer(question.name, question.label, value or "Not answered")
+            Answer(question.name, question.record_label, value or "Not answered")
         )
     if said_no:
-        sections.setdefault("Safety questions", []).append(
+        sections.setdefault(questionnaire.SAFETY, []).append(
             Answer("screening_no", "Every other safety question", f"No ({said_no} questions)")
         )
-    # Answers to questions since removed from the form still show, under their key.
-    known = {question.name for question in questions()}
+    known = {question.name for question in questionnaire.questions()}
     for name in sorted(answers.keys() - known):
-        if value := readable(name, answers[name], {}):
-            sections.setdefault("Other answers", []).append(
-                Answer(name, name.replace("_", " ").capitalize(), value)
-            )
+        label = name.replace("_", " ").capitalize()
+        if value := readable(Question(name, label, OTHER_ANSWERS), answers[name]):
+            sections.setdefault(OTHER_ANSWERS, []).append(Answer(name, label, value))
     return list(sections.items())
 
 
@@ -167,29 +125,31 @@ def _finding(finding: Finding) -> FindingView:
     except KeyError:  # a rule since removed: the stored reason still says why
         question = finding.key.replace("_", " ").capitalize()
     return FindingView(
-        finding.level.value, LEVEL_WORDS[finding.level], question, finding.reason, finding.detail
+        finding.level, LEVEL_WORDS[finding.level], question, finding.reason, finding.detail
     )
 
 
 def versions_with_changes(patient_id: int) -> list[IntakeVersion]:
     """Newest first, each with what the patient changed from the version before it."""
     history = intake_history(patient_id)
-    by_name = {question.name: question for question in questions()}
     versions = []
     for newer, older in zip(history, [*history[1:], None], strict=False):
         changes = []
         if older is not None:
             for key, (before, after) in changed_answers(older.answers, newer.answers).items():
-                question = by_name.get(key, Question(key, key, "", {}))
+                question = _question_or_removed(key)
                 changes.append(
-                    (
-                        question.label,
-                        readable(key, before, question.choices),
-                        readable(key, after, question.choices),
-                    )
+                    (question.record_label, readable(question, before), readable(question, after))
                 )
         versions.append(IntakeVersion(newer, changes))
     return versions
+
+
+def _question_or_removed(name: str) -> Question:
+    try:
+        return questionnaire.question(name)
+    except KeyError:  # a question since removed: its answer still shows, under its key
+        return Question(name, name, OTHER_ANSWERS)
 
 
 def patient_record(

@@ -3,6 +3,8 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..domain import questionnaire
+from ..domain.questionnaire import Kind
 from ..forms import IntakeForm
 from ..permissions import Role, guard_blueprint
 from ..services.intakes import (
@@ -15,6 +17,8 @@ from ..services.intakes import (
 from .account import safe_next
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
+# Phones are stored in E.164, as the form's PhoneNumber check left them.
+PHONE_QUESTIONS = tuple(q.name for q in questionnaire.questions() if q.kind is Kind.PHONE)
 guard_blueprint(bp, Role.PATIENT)
 
 
@@ -23,7 +27,7 @@ def edit():
     intake = current_intake(current_user.id)
     form = IntakeForm(data=None if request.method == "POST" else _starting_answers(intake))
     if form.validate_on_submit():
-        e164 = {name: form[name].e164 for name in ("phone", "emergency_phone")}
+        e164 = {name: form[name].e164 for name in PHONE_QUESTIONS}
         save_intake(current_user, answers_from_form(form.data, e164))
         flash("Thank you. Your answers are saved.", "success")
         return redirect(url_for("intake.outcome", next=safe_next(request.args.get("next"))))

@@ -6,9 +6,9 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from intake.domain.consent import ACKNOWLEDGEMENTS, PNG_MAGIC
+from intake.domain.questionnaire import BODY_REGIONS, PAIN_CHARACTERS
 from intake.domain.screening import RULES, rule_for
 from intake.extensions import db
-from intake.forms import BODY_REGIONS, PAIN_CHARACTERS
 from intake.models import SignedConsent
 from tests.support.answers import form_answers
 
@@ -56,7 +56,7 @@ def answer_the_questionnaire(page, answers: dict) -> None:
     for area in answers["pain_areas"]:
         region, side = area.split(":")
         page.get_by_label(f"{regions[region]}, {side.capitalize()}", exact=True).check()
-    feelings = {choice.value: choice.label for choice in PAIN_CHARACTERS}
+    feelings = dict(PAIN_CHARACTERS)
     for feeling in answers["pain_character"]:
         page.get_by_label(feelings[feeling], exact=True).check()
     dry_needled = page.get_by_role("group", name="Have you had dry needling before?")

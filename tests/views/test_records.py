@@ -1,6 +1,7 @@
 """Staff open a patient's record: answers, findings, questionnaire versions and consents.
 Front desk always; a therapist only for their own patients; every look leaves a trace."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -64,6 +65,35 @@ def test_the_front_desk_reads_the_whole_record(app, client, login_as, make_user,
     # Consents with state and the link to the signed copy.
     assert "Current" in page
     assert "Open version 1 signed copy" in page
+
+
+def answers_shown(page: str) -> dict[str, str]:
+    """Each answer on the page, by the label it is shown under."""
+    return dict(re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", page))
+
+
+def test_the_record_shows_chosen_answers_by_their_labels_not_their_codes(
+    client, login_as, make_user, ready_patient
+):
+    maria = ready_patient(
+        sex="not_said",
+        onset="overuse",
+        duration="over_1_year",
+        pain_areas=["neck:left", "knee:right"],
+        pain_character=["tingling"],
+        prior_dry_needling="yes",
+    )
+    login_as(make_user(Role.FRONT_DESK))
+
+    shown = answers_shown(record_of(client, maria.id).get_data(as_text=True))
+
+    assert shown["Sex"] == "Prefer not to say"
+    assert shown["How did it start?"] == "After a change in activity or training"
+    assert shown["How long have you had it?"] == "More than a year"
+    assert shown["Where is the pain?"] == "Neck, left, Knee, right"
+    assert shown["What does it feel like? (optional)"] == "Tingling or numbness"
+    assert shown["Have you had dry needling before?"] == "Yes"
+    assert shown["Emergency contact&#39;s relationship to the patient"] == "Husband"
 
 
 def test_each_look_at_a_record_is_audited(app, client, login_as, make_user, patient):

@@ -477,6 +477,24 @@ def test_hours_off_the_grid_or_backwards_are_refused(
     assert blocks(app, ben) == before
 
 
+def test_hours_follow_the_clinics_slot_grid_when_it_is_not_the_quarter_hour(
+    app, client, ben, clinic
+):
+    app.config["INTAKE_SLOT_GRID_MINUTES"] = 30
+    assert 'step="1800"' in page(client.get("/schedule/hours"))
+    before = blocks(app, ben)
+    form = {"location": clinic.location.id, "weekday": 5, "starts": "08:15", "ends": "11:30"}
+
+    refused = client.post("/schedule/hours", data=form)
+
+    assert refused.status_code == 400
+    assert "Use a time on the half hour, such as 9:00 or 9:30." in refused.get_data(as_text=True)
+    assert blocks(app, ben) == before
+    form["starts"] = "08:30"
+    assert client.post("/schedule/hours", data=form).status_code == 302
+    assert (clinic.location.id, 5, time(8, 30), time(11, 30)) in blocks(app, ben)
+
+
 def test_hours_overlapping_the_same_day_at_any_location_are_refused(
     app, client, ben, clinic, make_location
 ):
