@@ -184,10 +184,9 @@ def apply(
     settings: ClinicSettings,
     now: datetime,
     allowed_from: tuple[str, ...] | None = None,
-    patient_id: int | None = None,
 ) -> Appointment:
     """`opened` then `commit`, for a change that needs no check beyond its status."""
-    with opened(appointment_id, seen_revision, patient_id=patient_id) as appointment:
+    with opened(appointment_id, seen_revision) as appointment:
         if allowed_from is not None:
             require_status(appointment, allowed_from, change.action)
         return commit(appointment, change, actor, settings=settings, now=now)
