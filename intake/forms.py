@@ -1,9 +1,9 @@
-"""Every FlaskForm, grouped by area. Forms check shape; the domain decides."""
+"""Every FlaskForm, grouped by area. Forms check shape; the domain decides. The fields and
+validators they share live in form_fields.py."""
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -15,16 +15,13 @@ from wtforms import (
     PasswordField,
     RadioField,
     SearchField,
-    SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import (
     DataRequired,
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -32,76 +29,41 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from .domain import questionnaire
-from .domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from .domain.accounts import MAX_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
-from .domain.ids import MAX_ID
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
 from .domain.screening import RULES
+from .form_fields import (
+    LONG,
+    MEDIUM,
+    SHORT,
+    MultiCheckboxField,
+    PhoneNumber,
+    choose_one,
+    email_field,
+    long_answer,
+    on_slot_grid,
+    options,
+    pain_scale,
+    password_field,
+    plausible_day,
+    plausible_year,
+    question_label,
+    required,
+    revision_field,
+    role_field,
+    short_answer,
+    slot_grid_in_words,
+    slug_field,
+    strip,
+    ticks,
+    upper,
+    yes_no,
+)
 from .formatting import WEEKDAYS, clinic_today
 from .models import AppointmentStatus
-from .permissions import Role
 from .settings import current_settings
-
-# --- shared: lengths, filters and fields every area uses ---------------------------
-
-SHORT, MEDIUM, LONG = 100, 500, 2000
-
-
-def options(pairs) -> list[SelectChoice]:
-    """WTForms 3.3 wants SelectChoice objects rather than (value, label) tuples."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def required(message: str = "This is required."):
-    return DataRequired(message=message)
-
-
-def _email_field(label: str = "Email") -> EmailField:
-    return EmailField(
-        label, [required(), Length(max=254), Email("Enter a valid email.")], filters=[strip]
-    )
-
-
-def _password_field(label: str = "Password") -> PasswordField:
-    return PasswordField(
-        label,
-        validators=[
-            required("Please choose a password."),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_LENGTH,
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
-            ),
-        ],
-    )
-
-
-class PhoneNumber:
-    """A US number (or international with +); the E.164 form is left on field.e164."""
-
-    def __call__(self, form, field):
-        if not field.data:
-            return
-        try:
-            number = phonenumbers.parse(field.data[:40], "US")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise ValidationError("Enter a phone number we can call, such as 919-555-0123.")
-        field.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
 
 # --- accounts -----------------------------------------------------------------------
 
@@ -109,8 +71,8 @@ class MultiCheckboxField(SelectMultipleField):
 class RegisterForm(FlaskForm):
     first_name = StringField("First name", [required(), Length(max=SHORT)])
     last_name = StringField("Last name", [required(), Length(max=SHORT)])
-    email = _email_field()
-    password = _password_field()
+    email = email_field()
+    password = password_field()
 
     def validate_password(self, field):
         if self.email.data and field.data.strip().lower() == self.email.data.strip().lower():
@@ -124,18 +86,18 @@ class LoginForm(FlaskForm):
 
 
 class ResetRequestForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
 
 
 class NewPasswordForm(FlaskForm):
-    password = _password_field("New password")
+    password = password_field("New password")
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", [required(), Length(max=MAX_PASSWORD_LENGTH)]
     )
-    password = _password_field("New password")
+    password = password_field("New password")
     confirm = PasswordField("New password again", [required("Type the new password again.")])
 
     def validate_confirm(self, field):
@@ -150,97 +112,54 @@ class PostForm(FlaskForm):
 # --- intake: questions, labels and choices come from domain/questionnaire.py -----------
 
 
-def _label(name: str) -> str:
-    return questionnaire.question(name).label
-
-
-def _choices(name: str, prompt: str = "") -> list[SelectChoice]:
-    """The question's choices; a select box starts on a blank `prompt` option."""
-    choices = questionnaire.question(name).choices
-    return options([("", prompt), *choices] if prompt else choices)
-
-
-def _text(name: str, max_length: int, *more, optional: bool = False) -> StringField:
-    return StringField(_label(name), [_needed(optional), Length(max=max_length), *more])
-
-
-def _long_text(name: str, max_length: int, optional: bool = False) -> TextAreaField:
-    return TextAreaField(_label(name), [_needed(optional), Length(max=max_length)])
-
-
-def _needed(optional: bool):
-    return Optional() if optional else required()
-
-
-def _choose_one(name: str, prompt: str = "Choose one", optional: bool = False) -> SelectField:
-    needed = Optional() if optional else required("Choose one.")
-    return SelectField(_label(name), choices=_choices(name, prompt), validators=[needed])
-
-
-def _yes_no(name: str) -> RadioField:
-    return RadioField(
-        _label(name), choices=_choices(name), validators=[required("Choose yes or no.")]
-    )
-
-
-def _ticks(name: str, missing: str = "") -> MultiCheckboxField:
-    needed = required(missing) if missing else Optional()
-    return MultiCheckboxField(_label(name), choices=_choices(name), validators=[needed])
-
-
-def _pain(name: str) -> IntegerField:
-    scale = NumberRange(0, 10, "Choose a number from 0 (no pain) to 10 (worst imaginable).")
-    return IntegerField(_label(name), [InputRequired("Choose a number from 0 to 10."), scale])
-
-
 class IntakeForm(FlaskForm):
     # About you
-    legal_first_name = _text("legal_first_name", SHORT)
-    legal_last_name = _text("legal_last_name", SHORT)
-    preferred_name = _text("preferred_name", SHORT, optional=True)
-    born_on = DateField(_label("born_on"), [required("Enter your date of birth.")])
-    sex = _choose_one("sex")
-    phone = _text("phone", 40, PhoneNumber())
-    email = _email_field(_label("email"))
-    address = _text("address", 200)
-    city = _text("city", SHORT)
+    legal_first_name = short_answer("legal_first_name", SHORT)
+    legal_last_name = short_answer("legal_last_name", SHORT)
+    preferred_name = short_answer("preferred_name", SHORT, optional=True)
+    born_on = DateField(question_label("born_on"), [required("Enter your date of birth.")])
+    sex = choose_one("sex")
+    phone = short_answer("phone", 40, PhoneNumber())
+    email = email_field(question_label("email"))
+    address = short_answer("address", 200)
+    city = short_answer("city", SHORT)
     state = StringField(
-        _label("state"),
+        question_label("state"),
         [
             required(),
             Regexp(r"^[A-Za-z]{2}$", message="Use the two-letter abbreviation, such as NC."),
         ],
     )
     zip_code = StringField(
-        _label("zip_code"),
+        question_label("zip_code"),
         [required(), Regexp(r"^\d{5}(-\d{4})?$", message="Use 5 digits, like 27701.")],
     )
     # Emergency contact
-    emergency_name = _text("emergency_name", 200)
-    emergency_relationship = _text("emergency_relationship", SHORT)
-    emergency_phone = _text("emergency_phone", 40, PhoneNumber())
+    emergency_name = short_answer("emergency_name", 200)
+    emergency_relationship = short_answer("emergency_relationship", SHORT)
+    emergency_phone = short_answer("emergency_phone", 40, PhoneNumber())
     # Your pain
-    reason = _long_text("reason", LONG)
-    pain_areas = _ticks("pain_areas", missing="Tick at least one area.")
-    duration = _choose_one("duration")
-    onset = _choose_one("onset")
-    pain_now = _pain("pain_now")
-    pain_worst = _pain("pain_worst")
-    pain_least = _pain("pain_least")
-    pain_character = _ticks("pain_character")
-    better = _long_text("better", MEDIUM, optional=True)
-    worse = _long_text("worse", MEDIUM, optional=True)
-    daily_life = _long_text("daily_life", LONG)
-    goals = _long_text("goals", LONG)
+    reason = long_answer("reason", LONG)
+    pain_areas = ticks("pain_areas", missing="Tick at least one area.")
+    duration = choose_one("duration")
+    onset = choose_one("onset")
+    pain_now = pain_scale("pain_now")
+    pain_worst = pain_scale("pain_worst")
+    pain_least = pain_scale("pain_least")
+    pain_character = ticks("pain_character")
+    better = long_answer("better", MEDIUM, optional=True)
+    worse = long_answer("worse", MEDIUM, optional=True)
+    daily_life = long_answer("daily_life", LONG)
+    goals = long_answer("goals", LONG)
     # Your health
-    medications = _long_text("medications", LONG, optional=True)
-    allergies = _long_text("allergies", MEDIUM, optional=True)
-    surgeries = _long_text("surgeries", LONG, optional=True)
-    prior_dry_needling = _yes_no("prior_dry_needling")
-    prior_dry_needling_outcome = _long_text("prior_dry_needling_outcome", MEDIUM, optional=True)
+    medications = long_answer("medications", LONG, optional=True)
+    allergies = long_answer("allergies", MEDIUM, optional=True)
+    surgeries = long_answer("surgeries", LONG, optional=True)
+    prior_dry_needling = yes_no("prior_dry_needling")
+    prior_dry_needling_outcome = long_answer("prior_dry_needling_outcome", MEDIUM, optional=True)
     # How you found us
-    referral_source = _choose_one("referral_source", "Choose one (optional)", optional=True)
-    referring_physician = _text("referring_physician", 200, optional=True)
+    referral_source = choose_one("referral_source", "Choose one (optional)", optional=True)
+    referring_physician = short_answer("referring_physician", 200, optional=True)
 
     def validate_born_on(self, field):
         today = clinic_today()
@@ -272,8 +191,8 @@ class IntakeForm(FlaskForm):
 
 # The safety questions follow the clinicians' screening table, through the questionnaire.
 for _rule in RULES:
-    setattr(IntakeForm, _rule.key, _yes_no(_rule.key))
-    setattr(IntakeForm, f"{_rule.key}_detail", _long_text(f"{_rule.key}_detail", MEDIUM, True))
+    setattr(IntakeForm, _rule.key, yes_no(_rule.key))
+    setattr(IntakeForm, f"{_rule.key}_detail", long_answer(f"{_rule.key}_detail", MEDIUM, True))
 
 
 # --- consent ------------------------------------------------------------------------
@@ -351,15 +270,6 @@ STATUS_LABELS = {
 STATUS_CHOICES = options(
     [*((status.value, STATUS_LABELS[status]) for status in AppointmentStatus), ("all", "Any")]
 )
-
-
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
-
-
-def plausible_day(form, field):
-    """Keep dates where calendars work: 9999-12-31 has no next day to end on."""
-    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
-        raise ValidationError(f"Choose a day between {FIRST_DAY.year} and {LAST_DAY.year}.")
 
 
 class GetForm(FlaskForm):
@@ -462,28 +372,8 @@ class MoveSearchForm(GetForm):
 # --- therapist schedule ------------------------------------------------------------------
 
 
-def _revision() -> IntegerField:
-    # The version of the appointment the page showed: a change made since then wins. Kept in
-    # the column's range, as a larger number cannot even be sent to the database.
-    return IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_ID)])
-
-
-def _slot_grid_in_words(minutes: int) -> str:
-    """'the quarter hour, such as 9:00 or 9:15' for the clinic's slot grid (config)."""
-    step = {15: "the quarter hour", 30: "the half hour", 60: "the hour"}
-    later = datetime(2000, 1, 1, 9) + timedelta(minutes=minutes)
-    example = f"9:00 or {later.hour}:{later.minute:02d}"
-    return f"{step.get(minutes, f'a {minutes}-minute step')}, such as {example}"
-
-
-def _on_slot_grid(form, field):
-    grid = current_settings().slot_grid_minutes
-    if field.data and ((field.data.hour * 60 + field.data.minute) % grid or field.data.second):
-        raise ValidationError(f"Use a time on {_slot_grid_in_words(grid)}.")
-
-
 class OutcomeForm(FlaskForm):
-    revision = _revision()
+    revision = revision_field()
     outcome = SelectField(
         choices=options([("completed", "Completed"), ("no_show", "No-show")]),
         validators=[DataRequired()],
@@ -491,7 +381,7 @@ class OutcomeForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    revision = _revision()
+    revision = revision_field()
     outcome = RadioField(
         "Your decision",
         choices=options(
@@ -516,13 +406,13 @@ class HoursForm(FlaskForm):
         choices=options(enumerate(WEEKDAYS)),
         validators=[InputRequired()],
     )
-    starts = TimeField("Starts", [InputRequired("Please give a start time."), _on_slot_grid])
-    ends = TimeField("Ends", [InputRequired("Please give an end time."), _on_slot_grid])
+    starts = TimeField("Starts", [InputRequired("Please give a start time."), on_slot_grid])
+    ends = TimeField("Ends", [InputRequired("Please give an end time."), on_slot_grid])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         grid = current_settings().slot_grid_minutes
-        self.grid_hint = f"On {_slot_grid_in_words(grid)}."
+        self.grid_hint = f"On {slot_grid_in_words(grid)}."
         for field in (self.starts, self.ends):
             field.render_kw = {"step": grid * 60}  # the time picker steps along the grid
 
@@ -531,18 +421,12 @@ class HoursForm(FlaskForm):
             raise ValidationError("The block must end after it starts.")
 
 
-def _plausible_year(form, field):
-    # The ends of the calendar cannot be moved to UTC: keep to years a diary would show.
-    if field.data and not 2000 <= field.data.year <= 2999:
-        raise ValidationError("Please give a date in this century.")
-
-
 class TimeOffForm(FlaskForm):
     starts = DateTimeLocalField(
-        "From", [InputRequired("Please give the first day and time."), _plausible_year]
+        "From", [InputRequired("Please give the first day and time."), plausible_year]
     )
     ends = DateTimeLocalField(
-        "Until", [InputRequired("Please give the last day and time."), _plausible_year]
+        "Until", [InputRequired("Please give the last day and time."), plausible_year]
     )
     reason = StringField("Reason (optional, not shown to patients)", [Optional(), Length(max=200)])
 
@@ -553,10 +437,6 @@ class TimeOffForm(FlaskForm):
 
 # --- administration ----------------------------------------------------------------------
 
-SLUG = Regexp(
-    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-    message="Use lower-case letters, digits and single hyphens, such as durham-central.",
-)
 US_TIMEZONES = options(
     [
         ("America/New_York", "Eastern (New York)"),
@@ -568,28 +448,8 @@ US_TIMEZONES = options(
         ("Pacific/Honolulu", "Hawaii (Honolulu)"),
     ]
 )
-STAFF_ROLE_CHOICES = options(
-    [(Role.FRONT_DESK, "Front desk"), (Role.THERAPIST, "Therapist"), (Role.ADMIN, "Admin")]
-)
 BIO_MAX = 4000
 CONSENT_MAX = 50_000
-
-
-def upper(value):
-    return value.upper() if isinstance(value, str) else value
-
-
-def _role_field() -> SelectField:
-    return SelectField(
-        "Role",
-        choices=STAFF_ROLE_CHOICES,
-        validators=[required("Choose a role.")],
-        invalid_choice_message="Choose one of the roles listed.",
-    )
-
-
-def _slug_field() -> StringField:
-    return StringField("Slug (used in web addresses)", [required(), Length(max=80), SLUG], [strip])
 
 
 # --- locations ----------------------------------------------------------------------
@@ -597,7 +457,7 @@ def _slug_field() -> StringField:
 
 class LocationForm(FlaskForm):
     name = StringField("Name", [required(), Length(max=120)], [strip])
-    slug = _slug_field()
+    slug = slug_field()
     address = StringField("Street address", [required(), Length(max=200)], [strip])
     city = StringField("City", [required(), Length(max=SHORT)], [strip])
     state = StringField(
@@ -634,7 +494,7 @@ class ProviderForm(FlaskForm):
         invalid_choice_message="Choose one of the therapists listed.",
     )
     display_name = StringField("Name as patients see it", [required(), Length(max=120)], [strip])
-    slug = _slug_field()
+    slug = slug_field()
     credentials = StringField("Credentials", [required(), Length(max=120)], [strip])
     training_hours = IntegerField(
         "Hours of dry-needling training",
@@ -657,7 +517,7 @@ class ProviderForm(FlaskForm):
 
 class AppointmentTypeForm(FlaskForm):
     name = StringField("Name", [required(), Length(max=120)], [strip])
-    slug = _slug_field()
+    slug = slug_field()
     duration_minutes = IntegerField(
         "Length of the visit (minutes)",
         [
@@ -700,12 +560,12 @@ class ConsentDraftForm(FlaskForm):
 class InviteForm(FlaskForm):
     first_name = StringField("First name", [required(), Length(max=SHORT)], [strip])
     last_name = StringField("Last name", [required(), Length(max=SHORT)], [strip])
-    email = _email_field()
-    role = _role_field()
+    email = email_field()
+    role = role_field()
 
 
 class RoleForm(FlaskForm):
-    role = _role_field()
+    role = role_field()
 
 
 # --- audit log ----------------------------------------------------------------------

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
+from ..form_fields import FIRST_DAY, LAST_DAY
 from ..formatting import WEEKDAYS, clock, iso_minute, local_datetime, long_date, phone_display, when
-from ..forms import FIRST_DAY, LAST_DAY
 from ..models import Location, utcnow
 
 log = logging.getLogger(__name__)

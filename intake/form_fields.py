@@ -1,0 +1,210 @@
+"""The fields, filters and validators the forms share: input shapes, no decisions."""
+
+from datetime import date, datetime, timedelta
+
+import phonenumbers
+from wtforms import (
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from .domain import questionnaire
+from .domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from .domain.ids import MAX_ID
+from .permissions import Role
+from .settings import current_settings
+
+# --- every area ---------------------------------------------------------------------------
+
+SHORT, MEDIUM, LONG = 100, 500, 2000
+
+
+def options(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects rather than (value, label) tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def required(message: str = "This is required."):
+    return DataRequired(message=message)
+
+
+def email_field(label: str = "Email") -> EmailField:
+    return EmailField(
+        label, [required(), Length(max=254), Email("Enter a valid email.")], filters=[strip]
+    )
+
+
+def password_field(label: str = "Password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            required("Please choose a password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+            ),
+        ],
+    )
+
+
+class PhoneNumber:
+    """A US number (or international with +); the E.164 form is left on field.e164."""
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        try:
+            number = phonenumbers.parse(field.data[:40], "US")
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValidationError("Enter a phone number we can call, such as 919-555-0123.")
+        field.e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# --- intake: questions, labels and choices come from domain/questionnaire.py -----------
+
+
+def question_label(name: str) -> str:
+    return questionnaire.question(name).label
+
+
+def question_choices(name: str, prompt: str = "") -> list[SelectChoice]:
+    """The question's choices; a select box starts on a blank `prompt` option."""
+    choices = questionnaire.question(name).choices
+    return options([("", prompt), *choices] if prompt else choices)
+
+
+def short_answer(name: str, max_length: int, *more, optional: bool = False) -> StringField:
+    return StringField(question_label(name), [needed(optional), Length(max=max_length), *more])
+
+
+def long_answer(name: str, max_length: int, optional: bool = False) -> TextAreaField:
+    return TextAreaField(question_label(name), [needed(optional), Length(max=max_length)])
+
+
+def needed(optional: bool):
+    return Optional() if optional else required()
+
+
+def choose_one(name: str, prompt: str = "Choose one", optional: bool = False) -> SelectField:
+    check = Optional() if optional else required("Choose one.")
+    return SelectField(
+        question_label(name), choices=question_choices(name, prompt), validators=[check]
+    )
+
+
+def yes_no(name: str) -> RadioField:
+    return RadioField(
+        question_label(name),
+        choices=question_choices(name),
+        validators=[required("Choose yes or no.")],
+    )
+
+
+def ticks(name: str, missing: str = "") -> MultiCheckboxField:
+    check = required(missing) if missing else Optional()
+    return MultiCheckboxField(
+        question_label(name), choices=question_choices(name), validators=[check]
+    )
+
+
+def pain_scale(name: str) -> IntegerField:
+    scale = NumberRange(0, 10, "Choose a number from 0 (no pain) to 10 (worst imaginable).")
+    return IntegerField(
+        question_label(name), [InputRequired("Choose a number from 0 to 10."), scale]
+    )
+
+
+# --- days, times and the appointment's revision -----------------------------------------
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def plausible_day(form, field):
+    """Keep dates where calendars work: 9999-12-31 has no next day to end on."""
+    if field.data and not FIRST_DAY <= field.data <= LAST_DAY:
+        raise ValidationError(f"Choose a day between {FIRST_DAY.year} and {LAST_DAY.year}.")
+
+
+def revision_field() -> IntegerField:
+    # The version of the appointment the page showed: a change made since then wins. Kept in
+    # the column's range, as a larger number cannot even be sent to the database.
+    return IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(0, MAX_ID)])
+
+
+def slot_grid_in_words(minutes: int) -> str:
+    """'the quarter hour, such as 9:00 or 9:15' for the clinic's slot grid (config)."""
+    step = {15: "the quarter hour", 30: "the half hour", 60: "the hour"}
+    later = datetime(2000, 1, 1, 9) + timedelta(minutes=minutes)
+    example = f"9:00 or {later.hour}:{later.minute:02d}"
+    return f"{step.get(minutes, f'a {minutes}-minute step')}, such as {example}"
+
+
+def on_slot_grid(form, field):
+    grid = current_settings().slot_grid_minutes
+    if field.data and ((field.data.hour * 60 + field.data.minute) % grid or field.data.second):
+        raise ValidationError(f"Use a time on {slot_grid_in_words(grid)}.")
+
+
+def plausible_year(form, field):
+    # The ends of the calendar cannot be moved to UTC: keep to years a diary would show.
+    if field.data and not 2000 <= field.data.year <= 2999:
+        raise ValidationError("Please give a date in this century.")
+
+
+# --- administration ----------------------------------------------------------------------
+
+SLUG = Regexp(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    message="Use lower-case letters, digits and single hyphens, such as durham-central.",
+)
+
+STAFF_ROLE_CHOICES = options(
+    [(Role.FRONT_DESK, "Front desk"), (Role.THERAPIST, "Therapist"), (Role.ADMIN, "Admin")]
+)
+
+
+def upper(value):
+    return value.upper() if isinstance(value, str) else value
+
+
+def role_field() -> SelectField:
+    return SelectField(
+        "Role",
+        choices=STAFF_ROLE_CHOICES,
+        validators=[required("Choose a role.")],
+        invalid_choice_message="Choose one of the roles listed.",
+    )
+
+
+def slug_field() -> StringField:
+    return StringField("Slug (used in web addresses)", [required(), Length(max=80), SLUG], [strip])
