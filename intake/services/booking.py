@@ -18,6 +18,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..settings import current_settings  # TODO lead: settings come in as an argument
 from . import notifications
 from .free_times import (
     BookingError,
@@ -130,7 +131,8 @@ def request_appointment(
         db.session.rollback()
         return _after_conflict(patient.id, provider_slug, location_id, type_id, starts_at, now)
     appointment_history(appointment, patient, "requested", None, AppointmentStatus.REQUESTED, now)
-    notifications.notify(appointment, "requested")
+    settings = current_settings()  # TODO lead: take settings as an argument
+    notifications.notify(appointment, "requested", settings=settings, stamped_at=now)
     db.session.commit()
     return appointment
 
@@ -225,7 +227,10 @@ def cancel_by_patient(
     appointment_history(
         appointment, patient, "cancelled", before, appointment.status, now, reason.strip()
     )
-    notifications.notify(appointment, "cancelled", reason.strip())
+    settings = current_settings()  # TODO lead: take settings as an argument
+    notifications.notify(
+        appointment, "cancelled", reason.strip(), settings=settings, stamped_at=now
+    )
     db.session.commit()
     return appointment
 
@@ -280,6 +285,7 @@ def move_by_patient(
         now,
         f"from {before_start.isoformat()} to {new_start.isoformat()}",
     )
-    notifications.notify(appointment, "moved")
+    settings = current_settings()  # TODO lead: take settings as an argument
+    notifications.notify(appointment, "moved", settings=settings, stamped_at=now)
     db.session.commit()
     return appointment

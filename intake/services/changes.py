@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..database import begin_write, in_write
 from ..extensions import db
 from ..models import Appointment, AppointmentStatus, Provider, User, utcnow
+from ..settings import current_settings  # TODO lead: settings come in as an argument
 from . import audit, notifications
 from .free_times import BookingError
 from .history import appointment_history
@@ -93,7 +94,8 @@ def change_status(
     )
     appointment_history(appointment, actor, action, from_status, to_status, now, detail)
     if notify:
-        notifications.notify(appointment, notify, detail)
+        settings = current_settings()  # TODO lead: take settings as an argument
+        notifications.notify(appointment, notify, detail, settings=settings, stamped_at=now)
     audit.record(
         "status_changed",
         actor_id=actor.id,

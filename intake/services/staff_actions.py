@@ -21,6 +21,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..settings import current_settings  # TODO lead: settings come in as an argument
 from . import audit, changes, notifications
 from .changes import ChangedMeanwhile
 from .free_times import (
@@ -271,7 +272,8 @@ def _apply(
     )
     appointment_history(claimed, actor, action, from_status, to_status, now, detail)
     if notify:
-        notifications.notify(claimed, notify, email_reason)
+        settings = current_settings()  # TODO lead: take settings as an argument
+        notifications.notify(claimed, notify, email_reason, settings=settings, stamped_at=now)
     for name in ("status_changed", extra_audit):
         if name:
             audit.record(

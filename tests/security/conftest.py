@@ -17,6 +17,7 @@ from intake.extensions import db
 from intake.models import AppointmentStatus, Provider, SignedConsent, TimeOff, User, WorkingHours
 from intake.permissions import Role
 from intake.services import accounts, admin_consents, feed
+from intake.settings import current_settings
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
 from tests.support.smtp import RecordingSMTPServer
 
@@ -234,7 +235,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
                 WorkingHours.provider_id == provider_x.id, WorkingHours.weekday == SATURDAY
             )
         )
-        reset_token_a = accounts.reset_token(session.get(User, patient_a.id))
+        reset_token_a = accounts.reset_token(session.get(User, patient_a.id), current_settings())
         draft_id = draft.id
     iso = datetime.isoformat
     return SimpleNamespace(

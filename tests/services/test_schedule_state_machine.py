@@ -203,6 +203,7 @@ class Schedule(RuleBasedStateMachine):
                 begins,
                 begins + timedelta(minutes=15 * quarters),
                 "Course",
+                zone="America/New_York",
                 now=self.now,
             )
 

@@ -207,17 +207,20 @@ def test_an_invitation_link_lasts_three_days_but_a_reset_link_one_hour(app, make
     from unittest import mock
 
     from intake.services import accounts
+    from intake.settings import current_settings
 
     user = make_user()
     with app.test_request_context():
         from intake.extensions import db as database
 
         staff = database.session.merge(user)
-        invitation, reset = accounts.invitation_token(staff), accounts.reset_token(staff)
+        settings = current_settings()
+        invitation = accounts.invitation_token(staff, settings)
+        reset = accounts.reset_token(staff, settings)
         two_hours_later = time.time() + 2 * 3600
         with mock.patch("itsdangerous.timed.time.time", return_value=two_hours_later):
-            assert accounts.user_for_reset_token(invitation).id == user.id
-            assert accounts.user_for_reset_token(reset) is None
+            assert accounts.user_for_reset_token(invitation, settings).id == user.id
+            assert accounts.user_for_reset_token(reset, settings) is None
 
 
 def test_deactivated_staff_lose_their_open_session(app, client, make_user, login_as):

@@ -9,6 +9,7 @@ from ...models import User
 from ...permissions import Role
 from ...services import admin_users
 from ...services.admin_common import AdminRefused
+from ...settings import current_settings
 from . import bp, show_refusal
 
 
@@ -37,6 +38,7 @@ def invite_user():
                 Role(form.role.data),
                 current_user,
                 _set_password_link,
+                current_settings(),
             )
         except AdminRefused as refusal:
             show_refusal(form, refusal)
@@ -79,7 +81,7 @@ def resend_invitation(user_id: int):
     user = _member(user_id)
     if PostForm().validate_on_submit():
         try:
-            admin_users.send_invitation(user, current_user, _set_password_link)
+            admin_users.send_invitation(user, current_user, _set_password_link, current_settings())
         except AdminRefused as refusal:
             flash(str(refusal), "error")
         else:
