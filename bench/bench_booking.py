@@ -24,6 +24,7 @@ from measure import Timings, fire_posts, gunicorn, sql_listener, time_gets
 from sqlalchemy import func, select
 
 from intake import create_app
+from intake.config import current_settings
 from intake.domain.availability import day_bounds
 from intake.extensions import db
 from intake.formatting import clinic_today, iso_minute
@@ -37,7 +38,6 @@ from intake.models import (
     utcnow,
 )
 from intake.services import free_times
-from intake.settings import current_settings
 
 BENCH = Path(__file__).resolve().parent
 SECRET_KEY = "bench-only-not-secret"  # noqa: S105

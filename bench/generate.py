@@ -11,6 +11,7 @@ from rows import Patient, appointment_row, consent_row, event_row, intake_row, u
 from sqlalchemy import func, insert, inspect, select, text
 
 from intake import create_app
+from intake.config import current_settings
 from intake.domain.screening import screen
 from intake.extensions import db
 from intake.models import (
@@ -27,7 +28,6 @@ from intake.models import (
 )
 from intake.passwords import hash_password
 from intake.services import consents, demo, demo_data
-from intake.settings import current_settings
 
 PASSWORD = "bench-password-1"  # noqa: S105 - every bench account, the demo ones included
 BATCH = 5_000

@@ -9,16 +9,15 @@ from flask.cli import AppGroup, ScriptInfo, with_appcontext
 from sqlalchemy import select
 
 from . import doctor
-from .config import UnsafeConfig
+from .config import UnsafeConfig, current_settings
 from .domain.accounts import InvalidEmail
 from .extensions import db
-from .models import User
+from .models import User, utcnow
 from .permissions import Role
 from .services import demo
 from .services.outbox import DeliveryReport, deliver_due
 from .services.reminders import queue_reminders
 from .services.users import AccountError, create_user
-from .settings import current_settings
 
 
 @click.command("seed-demo")
@@ -98,7 +97,7 @@ def outbox_work_command(interval: float, once: bool) -> None:
     config = current_app.config
     try:
         while True:
-            queued = queue_reminders()
+            queued = queue_reminders(utcnow(), current_settings())
             report = deliver_due(config, limit=BATCH)
             if once or queued or report != DeliveryReport():
                 click.echo(f"reminders queued {queued}; {_counts(report)}")
@@ -117,7 +116,7 @@ reminders = AppGroup("reminders", help="Appointment reminders.")
 @reminders.command("send")
 def reminders_send_command() -> None:
     """Queue the reminders that are due, then send the outbox."""
-    queued = queue_reminders()
+    queued = queue_reminders(utcnow(), current_settings())
     report = deliver_due(current_app.config)
     click.echo(f"reminders queued {queued}; {_counts(report)}")
 

@@ -4,7 +4,9 @@ import os
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, current_app
+
+from .settings import ClinicSettings
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug and testing
 
@@ -146,3 +148,9 @@ def proxy_hops(app: Flask) -> int:
             "(0 when clients connect directly, 1 behind one nginx or Caddy)."
         )
     return hops
+
+
+def current_settings() -> ClinicSettings:
+    """For views and commands; services are handed the result. Built on each call, which
+    costs microseconds, so a test (or an admin change later) that edits config is seen."""
+    return ClinicSettings.from_config(current_app.config)

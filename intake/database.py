@@ -8,6 +8,7 @@ from sqlalchemy.orm import scoped_session
 
 SQLITE_BEGIN = "sqlite_begin"  # execution option: "IMMEDIATE" takes the write lock up front
 _WRITING = "intake_write_transaction"  # session.info key: the transaction begin_write opened
+_CLIENT_ADDRESS = "intake_client_address"  # session.info key: who this unit of work serves
 _providers = table("providers", column("id"))
 
 
@@ -67,6 +68,17 @@ def in_write(session) -> bool:
     """Whether the session is inside a transaction that begin_write opened."""
     current = _plain(session).get_transaction()
     return current is not None and session.info.get(_WRITING) is current
+
+
+def set_client_address(session, address: str) -> None:
+    """The web layer names the client once per request; the audit trail reads it from the
+    unit of work, so services need not know there is a request."""
+    _plain(session).info[_CLIENT_ADDRESS] = address
+
+
+def client_address(session) -> str:
+    """The client this session works for; "" for the CLI and other work without a request."""
+    return _plain(session).info.get(_CLIENT_ADDRESS, "")
 
 
 def _plain(session):

@@ -26,11 +26,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from .config import current_settings
 from .domain import questionnaire
 from .domain.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from .domain.ids import MAX_ID
 from .permissions import Role
-from .settings import current_settings
 
 # --- every area ---------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .config import current_settings
 from .domain.accounts import MAX_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
@@ -63,7 +64,6 @@ from .form_fields import (
 )
 from .formatting import WEEKDAYS, clinic_today
 from .models import AppointmentStatus
-from .settings import current_settings
 
 # --- accounts -----------------------------------------------------------------------
 

@@ -1,10 +1,9 @@
-"""The clinic's rules from configuration as one plain value that services take as an argument."""
+"""The clinic's rules from configuration as one plain value that services take as an argument.
+Views and commands build it with config.current_settings(); nothing here knows of Flask."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-
-from flask import current_app
 
 
 @dataclass(frozen=True)
@@ -42,9 +41,3 @@ class ClinicSettings:
             invitation_max_age=config["INTAKE_INVITATION_MAX_AGE"],
             secret_key=config["SECRET_KEY"],
         )
-
-
-def current_settings() -> ClinicSettings:
-    """For views and commands; services are handed the result. Built on each call, which
-    costs microseconds, so a test (or an admin change later) that edits config is seen."""
-    return ClinicSettings.from_config(current_app.config)

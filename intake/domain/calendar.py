@@ -24,9 +24,14 @@ class CalendarEvent:
 
 
 def build_calendar(
-    events: Iterable[CalendarEvent], method: str | None = None, name: str | None = None
+    events: Iterable[CalendarEvent],
+    *,
+    stamped_at: datetime,
+    method: str | None = None,
+    name: str | None = None,
 ) -> str:
-    """METHOD REQUEST or CANCEL for an email attachment; no method for a subscribed feed."""
+    """METHOD REQUEST or CANCEL for an email attachment; no method for a subscribed feed.
+    stamped_at (aware) is when this copy was made: every event's DTSTAMP."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -36,7 +41,7 @@ def build_calendar(
         calendar.add("x-wr-calname", name)
     events = list(events)
     for item in events:
-        calendar.add_component(_event(item))
+        calendar.add_component(_event(item, stamped_at))
     if events:
         # Only the years the events need, rather than the zone's whole history.
         first_year = min(e.starts_at for e in events).year
@@ -47,12 +52,12 @@ def build_calendar(
     return calendar.to_ical().decode("utf-8")
 
 
-def _event(item: CalendarEvent) -> Event:
+def _event(item: CalendarEvent, stamped_at: datetime) -> Event:
     zone = ZoneInfo(item.zone)
     event = Event()
     event.add("uid", item.uid)
     event.add("sequence", item.sequence)
-    event.add("dtstamp", datetime.now(tz=ZoneInfo("UTC")))
+    event.add("dtstamp", stamped_at.astimezone(ZoneInfo("UTC")))
     event.add("dtstart", item.starts_at.astimezone(zone))
     event.add("dtend", item.ends_at.astimezone(zone))
     event.add("summary", item.summary)

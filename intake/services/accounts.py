@@ -7,7 +7,6 @@ import hashlib
 import hmac
 from collections.abc import Callable
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ..domain.accounts import InvalidEmail, normalise_email, password_problem
@@ -15,6 +14,7 @@ from ..extensions import db
 from ..models import OutboxMessage, User
 from ..passwords import hash_password, needs_rehash, verify_password
 from ..permissions import Role
+from ..settings import ClinicSettings
 from . import audit
 from .users import AccountError, create_user, end_sessions, find_user_by_email
 
@@ -30,7 +30,7 @@ def register_patient(email: str, password: str, first_name: str, last_name: str)
     return create_user(email, password, Role.PATIENT, first_name, last_name)
 
 
-def account_key(email: str) -> str:
+def account_key(email: str, secret_key: str | bytes) -> str:
     """A stable, secret-keyed digest of the account a sign-in aims at, for per-account rate
     limits: the limiter's storage and logs never see the address, nor can it be guessed back."""
     email = email[:320]  # the key is computed before the form checks any length
@@ -38,8 +38,7 @@ def account_key(email: str) -> str:
         email = normalise_email(email)
     except InvalidEmail:
         email = email.strip().lower()
-    secret = current_app.config["SECRET_KEY"]
-    secret = secret.encode() if isinstance(secret, str) else secret
+    secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
     return hmac.new(secret, email.encode(), hashlib.sha256).hexdigest()[:32]
 
 
@@ -90,16 +89,17 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
 # --- password reset -------------------------------------------------------------
 
 
-# A reset link lives an hour; an invitation to new staff lives three days. Different salts,
-# so one kind of token can never be passed off as the other.
-_TOKEN_KINDS = {
-    "password-reset": "INTAKE_PASSWORD_RESET_MAX_AGE",
-    "invitation": "INTAKE_INVITATION_MAX_AGE",
-}
+def _max_ages(settings: ClinicSettings) -> dict[str, int]:
+    """A reset link lives an hour; an invitation to new staff lives three days. Different
+    salts, so one kind of token can never be passed off as the other."""
+    return {
+        "password-reset": settings.password_reset_max_age,
+        "invitation": settings.invitation_max_age,
+    }
 
 
-def _serializer(kind: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=kind)
+def _serializer(kind: str, settings: ClinicSettings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt=kind)
 
 
 def _fingerprint(user: User) -> str:
@@ -107,19 +107,19 @@ def _fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def reset_token(user: User, kind: str = "password-reset") -> str:
-    return _serializer(kind).dumps({"user": user.id, "fp": _fingerprint(user)})
+def reset_token(user: User, settings: ClinicSettings, kind: str = "password-reset") -> str:
+    return _serializer(kind, settings).dumps({"user": user.id, "fp": _fingerprint(user)})
 
 
-def invitation_token(user: User) -> str:
-    return reset_token(user, kind="invitation")
+def invitation_token(user: User, settings: ClinicSettings) -> str:
+    return reset_token(user, settings, kind="invitation")
 
 
-def user_for_reset_token(token: str) -> User | None:
+def user_for_reset_token(token: str, settings: ClinicSettings) -> User | None:
     """The user a reset or invitation link was made for, while it is valid and unused."""
-    for kind, max_age_key in _TOKEN_KINDS.items():
+    for kind, max_age in _max_ages(settings).items():
         try:
-            data = _serializer(kind).loads(token[:500], max_age=current_app.config[max_age_key])
+            data = _serializer(kind, settings).loads(token[:500], max_age=max_age)
         except (SignatureExpired, BadSignature):
             continue
         if not isinstance(data, dict) or not isinstance(data.get("user"), int):
@@ -131,7 +131,7 @@ def user_for_reset_token(token: str) -> User | None:
     return None
 
 
-def send_reset_link(email: str, make_link: Callable[[str], str]) -> None:
+def send_reset_link(email: str, make_link: Callable[[str], str], settings: ClinicSettings) -> None:
     """Queue a reset link when the account exists and is active; silent otherwise, so nobody
     can probe. Both paths commit, and no mail is sent in the request, so neither the answer
     nor its timing tells the two apart."""
@@ -140,17 +140,16 @@ def send_reset_link(email: str, make_link: Callable[[str], str]) -> None:
     except InvalidEmail:
         user = None
     if user is not None and user.active:
-        config = current_app.config
         db.session.add(
             OutboxMessage(
                 kind="password_reset",
                 recipient=user.email,
-                subject=f"Reset your password for {config['INTAKE_CLINIC_NAME']}",
+                subject=f"Reset your password for {settings.clinic_name}",
                 body=(
                     f"Hello {user.first_name},\n\n"
                     "Someone asked to reset the password of your account. If it was you, open "
                     "this link within one hour to choose a new password:\n\n"
-                    f"{make_link(reset_token(user))}\n\n"
+                    f"{make_link(reset_token(user, settings))}\n\n"
                     "The link works once. If you did not ask, you can ignore this email: your "
                     "password stays the same.\n"
                 ),

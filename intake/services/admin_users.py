@@ -3,7 +3,6 @@
 import secrets
 from collections.abc import Callable
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +10,7 @@ from ..domain.accounts import InvalidEmail
 from ..extensions import db
 from ..models import OutboxMessage, Provider, User
 from ..permissions import STAFF_ROLES, Role
+from ..settings import ClinicSettings
 from .accounts import invitation_token
 from .admin_common import AdminRefused, commit_change
 from .users import AccountError, create_user, end_sessions
@@ -41,6 +41,7 @@ def invite(
     role: Role,
     actor: User,
     make_link: Callable[[str], str],
+    settings: ClinicSettings,
 ) -> User:
     """Create the account with a random password nobody knows and queue a link to choose
     one, in one transaction: the outbox sends it, and retries while the mail server is down."""
@@ -59,33 +60,36 @@ def invite(
     except IntegrityError as error:
         db.session.rollback()
         raise taken from error
-    _queue_invitation(user, actor, make_link)
+    _queue_invitation(user, actor, make_link, settings)
     commit_change(user, actor, "user", taken)
     return user
 
 
-def send_invitation(user: User, actor: User, make_link: Callable[[str], str]) -> None:
+def send_invitation(
+    user: User, actor: User, make_link: Callable[[str], str], settings: ClinicSettings
+) -> None:
     """Queue a new set-password link, for a lost or expired invitation."""
     if not user.active:
         raise AdminRefused(f"{user.full_name} is deactivated: reactivate the account first.")
-    _queue_invitation(user, actor, make_link)
+    _queue_invitation(user, actor, make_link, settings)
     db.session.commit()
 
 
-def _queue_invitation(user: User, actor: User, make_link: Callable[[str], str]) -> None:
-    config = current_app.config
-    hours = config["INTAKE_INVITATION_MAX_AGE"] // 3600
+def _queue_invitation(
+    user: User, actor: User, make_link: Callable[[str], str], settings: ClinicSettings
+) -> None:
+    hours = settings.invitation_max_age // 3600
     db.session.add(
         OutboxMessage(
             kind="invitation",
             recipient=user.email,
-            subject=f"Your staff account at {config['INTAKE_CLINIC_NAME']}",
+            subject=f"Your staff account at {settings.clinic_name}",
             body=(
                 f"Hello {user.first_name},\n\n"
                 f"{actor.full_name} has set up a staff account for you at "
-                f"{config['INTAKE_CLINIC_NAME']}, with the {ROLE_NAMES[Role(user.role)]} role. "
+                f"{settings.clinic_name}, with the {ROLE_NAMES[Role(user.role)]} role. "
                 f"Open this link within {hours} hours to choose your password:\n\n"
-                f"{make_link(invitation_token(user))}\n\n"
+                f"{make_link(invitation_token(user, settings))}\n\n"
                 "Then sign in with this email address and your new password. The link works "
                 "once; if it has expired, ask an administrator to send you a new one.\n"
             ),

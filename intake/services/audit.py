@@ -1,8 +1,6 @@
 """The append-only audit trail: every staff look at health data and every change."""
 
-from flask import has_request_context, request
-
-from ..database import begin_write, in_write
+from ..database import begin_write, client_address, in_write
 from ..extensions import db
 from ..models import AuditEvent, utcnow
 
@@ -30,7 +28,7 @@ def record(
         object_id=object_id,
         patient_id=patient_id,
         at=utcnow(),
-        ip_address=(request.remote_addr or "")[:45] if has_request_context() else "",
+        ip_address=client_address(db.session)[:45],
     )
     db.session.add(event)
     if commit:

@@ -5,13 +5,13 @@ import secrets
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from ..domain.calendar import build_calendar
 from ..extensions import db
-from ..models import Appointment, AppointmentStatus, Provider, User, utcnow
+from ..models import Appointment, AppointmentStatus, Provider, User
+from ..settings import ClinicSettings
 from . import audit, notifications
 
 PAST, AHEAD = timedelta(days=30), timedelta(days=90)
@@ -81,19 +81,19 @@ def feed_appointments(provider: Provider, now: datetime) -> list[Appointment]:
     )
 
 
-def feed_calendar(provider: Provider, now: datetime | None = None) -> str:
+def feed_calendar(provider: Provider, now: datetime, settings: ClinicSettings) -> str:
     """iCalendar text without clinical details: who (initials), what type, where, when."""
     events = []
-    for appointment in feed_appointments(provider, now or utcnow()):
+    for appointment in feed_appointments(provider, now):
         location = appointment.location
         events.append(
             replace(
-                notifications.calendar_event(appointment),  # the same UID as the emails
+                notifications.calendar_event(appointment, settings),  # the emails' UID
                 summary=f"{initials(appointment.patient)} {DASH} {appointment.type.name}",
                 location=f"{location.name}, {location.one_line_address}",
                 description="",
                 status=FEED_STATUS[appointment.status],
             )
         )
-    name = f"{provider.display_name} {DASH} {current_app.config['INTAKE_CLINIC_NAME']}"
-    return build_calendar(events, name=name)
+    name = f"{provider.display_name} {DASH} {settings.clinic_name}"
+    return build_calendar(events, stamped_at=now, name=name)

@@ -1,13 +1,13 @@
 """What each appointment change tells whom: outbox rows written in the change's transaction."""
 
 from dataclasses import dataclass
-
-from flask import current_app
+from datetime import datetime
 
 from ..domain.calendar import CalendarEvent, build_calendar
 from ..extensions import db
 from ..formatting import when
 from ..models import Appointment, AppointmentStatus, OutboxMessage
+from ..settings import ClinicSettings
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,12 @@ STAFF_NOTICES = {
 }
 
 
-def calendar_event(appointment: Appointment) -> CalendarEvent:
-    config = current_app.config
+def calendar_event(appointment: Appointment, settings: ClinicSettings) -> CalendarEvent:
     status = {
         AppointmentStatus.REQUESTED: "TENTATIVE",
         AppointmentStatus.CONFIRMED: "CONFIRMED",
     }.get(appointment.status, "CANCELLED")
-    sender_domain = config["INTAKE_CLINIC_EMAIL"].rpartition("@")[2] or "clinic"
+    sender_domain = settings.clinic_email.rpartition("@")[2] or "clinic"
     return CalendarEvent(
         uid=f"appointment-{appointment.id}@{sender_domain}",
         sequence=appointment.revision,
@@ -70,39 +69,43 @@ def calendar_event(appointment: Appointment) -> CalendarEvent:
         ends_at=appointment.ends_at,
         zone=appointment.location.timezone,
         summary=f"{appointment.type.name} with {appointment.provider.display_name}",
-        location=f"{config['INTAKE_CLINIC_NAME']}, {appointment.location.one_line_address}",
+        location=f"{settings.clinic_name}, {appointment.location.one_line_address}",
         status=status,
     )
 
 
 def notify(
-    appointment: Appointment, event: str, reason: str = "", *, settings=None, stamped_at=None
-) -> None:  # settings and stamped_at: the noweb branch wires them in
-    """Queue the emails an event sends; the caller commits them with the change itself."""
-    if event in PATIENT_NOTICES:
-        _queue(
-            appointment,
-            PATIENT_NOTICES[event],
-            appointment.patient.email,
-            event,
-            reason,
-            greeting=appointment.patient.first_name,
-        )
-    if event in STAFF_NOTICES:
-        staff = [appointment.provider.user.email, current_app.config["INTAKE_FRONT_DESK_EMAIL"]]
+    appointment: Appointment,
+    kind: str,
+    reason: str = "",
+    *,
+    settings: ClinicSettings,
+    stamped_at: datetime,
+) -> None:
+    """Queue the emails a change of this kind sends; the caller commits them with the change
+    itself. stamped_at is the change's time, the attachments' DTSTAMP."""
+    change = _Change(appointment, reason, settings, stamped_at)
+    if kind in PATIENT_NOTICES:
+        patient = appointment.patient
+        _queue(change, PATIENT_NOTICES[kind], patient.email, kind, greeting=patient.first_name)
+    if kind in STAFF_NOTICES:
+        staff = [appointment.provider.user.email, settings.front_desk_email]
         for address in dict.fromkeys(staff):  # once each, in order
-            _queue(
-                appointment,
-                STAFF_NOTICES[event],
-                address,
-                f"staff_{event}",
-                reason,
-                greeting="team",
-            )
+            _queue(change, STAFF_NOTICES[kind], address, f"staff_{kind}", greeting="team")
 
 
-def _queue(appointment, notice: Notice, to: str, kind: str, reason: str, greeting: str) -> None:
-    config = current_app.config
+@dataclass(frozen=True)
+class _Change:
+    """What every email about one change shares."""
+
+    appointment: Appointment
+    reason: str
+    settings: ClinicSettings
+    stamped_at: datetime
+
+
+def _queue(change: _Change, notice: Notice, to: str, kind: str, greeting: str) -> None:
+    appointment, reason, settings = change.appointment, change.reason, change.settings
     local = appointment.location.timezone
     # Emails are not a secure channel: no clinical answers, only the visit itself.
     lines = [
@@ -119,8 +122,8 @@ def _queue(appointment, notice: Notice, to: str, kind: str, reason: str, greetin
         lines += ["", f"Reason: {reason}"]
     lines += [
         "",
-        f"Questions? Call us at {config['INTAKE_CLINIC_PHONE']}.",
-        f"{config['INTAKE_CLINIC_NAME']}",
+        f"Questions? Call us at {settings.clinic_phone}.",
+        f"{settings.clinic_name}",
     ]
     db.session.add(
         OutboxMessage(
@@ -128,7 +131,11 @@ def _queue(appointment, notice: Notice, to: str, kind: str, reason: str, greetin
             recipient=to,
             subject=f"{notice.subject} ({when(appointment.starts_at, local)})",
             body="\n".join(lines) + "\n",
-            ics=build_calendar([calendar_event(appointment)], method=notice.method),
+            ics=build_calendar(
+                [calendar_event(appointment, settings)],
+                stamped_at=change.stamped_at,
+                method=notice.method,
+            ),
             ics_method=notice.method,
             appointment_id=appointment.id,
         )

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload, load_only
@@ -41,17 +42,25 @@ class QueueFilters:
     q: str = ""
 
 
+class Tone(StrEnum):
+    """How much a flag or status asks for attention; templates choose its colour."""
+
+    OK = "ok"
+    WARN = "warn"
+    DANGER = "danger"
+
+
 @dataclass(frozen=True)
 class Flag:
-    label: str
-    css: str  # a badge class; the label always says it in words too
+    label: str  # says it in words: the tone only supports it
+    tone: Tone
 
 
 @dataclass(frozen=True)
 class ConsentStatus:
     state: ConsentState | None  # None: the patient never signed one
     label: str
-    css: str
+    tone: Tone
     consent: SignedConsent | None = None
 
 
@@ -188,12 +197,12 @@ def current_intakes(patient_ids) -> dict[int, Intake]:
 
 
 _CONSENT_LOOKS = {
-    ConsentState.VALID: ("Signed v{label}", "badge-ok"),
-    ConsentState.EXPIRED: ("Expired (v{label})", "badge-danger"),
-    ConsentState.WITHDRAWN: ("Withdrawn (v{label})", "badge-danger"),
-    ConsentState.SUPERSEDED: ("Older version (v{label})", "badge-warn"),
+    ConsentState.VALID: ("Signed v{label}", Tone.OK),
+    ConsentState.EXPIRED: ("Expired (v{label})", Tone.DANGER),
+    ConsentState.WITHDRAWN: ("Withdrawn (v{label})", Tone.DANGER),
+    ConsentState.SUPERSEDED: ("Older version (v{label})", Tone.WARN),
 }
-MISSING_CONSENT = ConsentStatus(None, "Missing", "badge-danger")
+MISSING_CONSENT = ConsentStatus(None, "Missing", Tone.DANGER)
 
 
 def consent_statuses(patient_ids, now: datetime, max_age: timedelta) -> dict[int, ConsentStatus]:
@@ -217,9 +226,9 @@ def consent_statuses(patient_ids, now: datetime, max_age: timedelta) -> dict[int
         state = state_of(consent, current_id, now, max_age)
         shown = statuses[consent.patient_id]
         if shown.state is None or (state is ConsentState.VALID and shown.state is not state):
-            text, css = _CONSENT_LOOKS[state]
+            text, tone = _CONSENT_LOOKS[state]
             statuses[consent.patient_id] = ConsentStatus(
-                state, text.format(label=consent.version.label), css, consent
+                state, text.format(label=consent.version.label), tone, consent
             )
     return statuses
 
@@ -227,17 +236,17 @@ def consent_statuses(patient_ids, now: datetime, max_age: timedelta) -> dict[int
 def flags_of(appointment: Appointment) -> list[Flag]:
     flags = []
     if appointment.urgent:
-        flags.append(Flag("Urgent", "badge-danger"))
+        flags.append(Flag("Urgent", Tone.DANGER))
     levels = {f.get("level") for f in (appointment.screening_snapshot or {}).get("findings", [])}
     if ScreeningLevel.ABSOLUTE in levels:
-        flags.append(Flag("Absolute", "badge-danger"))
+        flags.append(Flag("Absolute", Tone.DANGER))
     if appointment.needs_review:
         flags.append(
             {
-                None: Flag("Review needed", "badge-warn"),
-                "cleared": Flag("Review: cleared", "badge-ok"),
-                "not_suitable": Flag("Review: not suitable", "badge-danger"),
-            }.get(appointment.review_outcome, Flag("Review needed", "badge-warn"))
+                None: Flag("Review needed", Tone.WARN),
+                "cleared": Flag("Review: cleared", Tone.OK),
+                "not_suitable": Flag("Review: not suitable", Tone.DANGER),
+            }.get(appointment.review_outcome, Flag("Review needed", Tone.WARN))
         )
     return flags
 

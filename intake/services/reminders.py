@@ -1,22 +1,21 @@
 """Appointment reminders: one per confirmed appointment, however many workers queue them."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..database import SQLITE_BEGIN
 from ..extensions import db
 from ..models import Appointment, AppointmentStatus, Provider
+from ..settings import ClinicSettings
 from .notifications import notify
 
 
-def queue_reminders(now: datetime | None = None) -> int:
-    """Queue a reminder for each confirmed appointment starting within INTAKE_REMINDER_HOURS
+def queue_reminders(now: datetime, settings: ClinicSettings) -> int:
+    """Queue a reminder for each confirmed appointment starting within the reminder lead
     that has not had one, and return how many. Call it with no transaction open."""
-    now = now or datetime.now(UTC)
-    horizon = now + timedelta(hours=current_app.config["INTAKE_REMINDER_HOURS"])
+    horizon = now + settings.reminder_lead
     # SQLite: take the write lock before reading, so a second run waits and then finds none.
     # PostgreSQL: lock the rows; a concurrent run skips them and re-checks reminder_sent_at.
     db.session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
@@ -38,7 +37,7 @@ def queue_reminders(now: datetime | None = None) -> int:
         .with_for_update(skip_locked=True, of=Appointment)
     ).all()
     for appointment in due:
-        notify(appointment, "reminder")
+        notify(appointment, "reminder", settings=settings, stamped_at=now)
     if due:
         # A table-level UPDATE: a reminder is no change to the visit, so its revision (the
         # ORM's version counter, which staff pages carry) stays as the front desk saw it.

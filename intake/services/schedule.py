@@ -21,6 +21,7 @@ from ..settings import ClinicSettings
 from . import audit, changes
 from .changes import Change
 from .errors import ScheduleError
+from .queue import Flag, Tone
 
 VIEWS = ("day", "week")
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
@@ -130,17 +131,17 @@ def appointments_in(
     return grouped
 
 
-def flags(appointment: Appointment) -> list[tuple[str, str]]:
-    """Screening flags in words, with the class that colours them: (word, css)."""
+def flags(appointment: Appointment) -> list[Flag]:
+    """Screening flags in words, each with how much it asks for attention."""
     found = []
     if appointment.urgent:
-        found.append(("Urgent", "badge-danger"))
+        found.append(Flag("Urgent", Tone.DANGER))
     if appointment.review_outcome == "not_suitable":
-        found.append(("Not suitable", "badge-danger"))
+        found.append(Flag("Not suitable", Tone.DANGER))
     elif appointment.review_outcome == "cleared":
-        found.append(("Cleared", "badge-ok"))
+        found.append(Flag("Cleared", Tone.OK))
     elif appointment.needs_review:
-        found.append(("Review needed", "badge-warn"))
+        found.append(Flag("Review needed", Tone.WARN))
     return found
 
 

@@ -1,21 +1,18 @@
 """A therapist's weekly hours per location and time off, never silently dropping a booking."""
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import HOLDING_STATUSES, Appointment, Provider, TimeOff, User, WorkingHours, utcnow
+from ..models import HOLDING_STATUSES, Appointment, Provider, TimeOff, User, WorkingHours
 from . import audit
 from .feed import initials
 from .schedule import ScheduleError
-
-GRID = timedelta(minutes=15)
 
 
 class HoursOverlap(ScheduleError):
@@ -45,10 +42,6 @@ class WouldDropAppointments(ScheduleError):
             Hit(a.starts_at, a.location.timezone, initials(a.patient), a.type.name, a.status)
             for a in appointments
         ]
-
-
-def clinic_zone() -> str:
-    return current_app.config["INTAKE_TIMEZONE"]
 
 
 def on_grid(value: time) -> bool:
@@ -99,12 +92,9 @@ def add_hours(
     return block
 
 
-def remove_hours(
-    provider: Provider, actor: User, block_id: int, now: datetime | None = None
-) -> None:
+def remove_hours(provider: Provider, actor: User, block_id: int, now: datetime) -> None:
     """LookupError when the block is not theirs; WouldDropAppointments when booked patients
     fall inside it."""
-    now = now or utcnow()
     begin_write(db.session, provider.id)  # no booking can land in the block while we look
     block = db.session.scalars(
         select(WorkingHours)
@@ -174,11 +164,11 @@ def add_time_off(
     starts_local: datetime,
     ends_local: datetime,
     reason: str = "",
-    now: datetime | None = None,
+    *,
+    zone: str,
+    now: datetime,
 ) -> TimeOff:
-    """Wall-clock times in the clinic's zone; refused when it would hit a booked patient."""
-    now = now or utcnow()
-    zone = clinic_zone()
+    """Wall-clock times in zone (the clinic's); refused when it would hit a booked patient."""
     starts_at, ends_at = local_to_utc(starts_local, zone), local_to_utc(ends_local, zone)
     if ends_at <= starts_at:
         raise ScheduleError("The time off must end after it starts.")

@@ -8,6 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import sessions
+from ..config import current_settings
 from ..domain.accounts import InvalidEmail
 from ..extensions import limiter
 from ..forms import (
@@ -43,7 +44,8 @@ def failed(response) -> bool:
 
 
 def account_tried() -> str:
-    return "account:" + accounts.account_key(request.form.get("email", ""))
+    email = request.form.get("email", "")
+    return "account:" + accounts.account_key(email, current_settings().secret_key)
 
 
 def account_signed_in() -> str:
@@ -142,6 +144,7 @@ def reset_password():
         accounts.send_reset_link(
             form.email.data,
             lambda token: external_url("account.choose_password", token=token),
+            current_settings(),
         )
         time.sleep(max(0.0, RESET_ANSWER_SECONDS - (time.monotonic() - started)))
         # The same answer whether or not the account exists.
@@ -152,7 +155,7 @@ def reset_password():
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 @limiter.limit(AUTH_LIMIT, methods=["POST"])
 def choose_password(token: str):
-    user = accounts.user_for_reset_token(token)
+    user = accounts.user_for_reset_token(token, current_settings())
     if user is None:
         return render_template("account/reset_invalid.html"), 400
     form = NewPasswordForm()

@@ -3,13 +3,13 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..config import current_settings
 from ..forms import CancelAppointmentForm, MoveAppointmentForm
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
 from ..services import booking
 from ..services.errors import BookingError, ChangedMeanwhile, SlotTaken
 from ..services.free_times import SlotChoice
-from ..settings import current_settings
 from .helpers import parse_start
 
 bp = Blueprint("appointments", __name__, url_prefix="/account/appointments")

@@ -6,6 +6,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..config import current_settings
 from ..domain.availability import group_by_day
 from ..domain.ids import parse_id
 from ..formatting import clinic_today
@@ -16,7 +17,6 @@ from ..services import booking, free_times
 from ..services.directory import provider_directory
 from ..services.errors import BookingError, NotReady, SlotTaken
 from ..services.readiness import StepName, assess
-from ..settings import current_settings
 from .helpers import parse_start, parse_week
 
 bp = Blueprint("booking", __name__, url_prefix="/book")

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..database import set_client_address
 from ..extensions import db
 from ..form_fields import FIRST_DAY, LAST_DAY
 from ..formatting import WEEKDAYS, clock, iso_minute, local_datetime, long_date, phone_display, when
@@ -66,7 +67,19 @@ def render_markdown(text: str) -> Markup:
     return Markup(nh3.clean(markdown_lib.markdown(text, output_format="html")))  # noqa: S704  # nosec
 
 
+def remember_client_address() -> None:
+    """The audit trail records who asked; ProxyFix has already made this the real client."""
+    set_client_address(db.session, request.remote_addr or "")
+
+
+def forget_client_address(_error=None) -> None:
+    # A test or script may keep one app context (and so one session) across requests.
+    set_client_address(db.session, "")
+
+
 def register(app: Flask) -> None:
+    app.before_request(remember_client_address)
+    app.teardown_request(forget_client_address)
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(phone_display, "phone")
     app.add_template_filter(clock)

@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..config import current_settings
 from ..forms import HoursForm, OutcomeForm, PostForm, ReviewForm, TimeOffForm, options
 from ..links import external_url
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
 from ..services import feed, schedule, working_time
 from ..services.errors import BookingError, ScheduleError
-from ..settings import current_settings
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
@@ -181,7 +181,7 @@ def remove_hours(provider, block_id: int):
     if not PostForm().validate_on_submit():
         abort(400)
     try:
-        working_time.remove_hours(provider, current_user, block_id)
+        working_time.remove_hours(provider, current_user, block_id, now=utcnow())
     except LookupError:
         abort(404)
     except working_time.WouldDropAppointments as error:
@@ -197,7 +197,7 @@ def _time_off_page(provider, form: TimeOffForm, hits=(), code: int = 200):
     return render_template(
         "schedule/time_off.html",
         periods=working_time.future_time_off(provider, utcnow()),
-        zone=working_time.clinic_zone(),
+        zone=current_settings().timezone,
         form=form,
         hits=hits,
     ), code
@@ -217,7 +217,13 @@ def add_time_off(provider):
         return _time_off_page(provider, form, code=400)
     try:
         working_time.add_time_off(
-            provider, current_user, form.starts.data, form.ends.data, form.reason.data or ""
+            provider,
+            current_user,
+            form.starts.data,
+            form.ends.data,
+            form.reason.data or "",
+            zone=current_settings().timezone,
+            now=utcnow(),
         )
     except working_time.WouldDropAppointments as error:
         return _time_off_page(provider, form, hits=error.hits, code=409)

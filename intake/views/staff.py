@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from ..config import current_settings
 from ..formatting import clinic_today
 from ..forms import (
     CancelForm,
@@ -32,7 +33,6 @@ from ..services import audit, changes, export, records, staff_actions
 from ..services import queue as queue_service
 from ..services.errors import ActionRefused, BookingError, ChangedMeanwhile
 from ..services.free_times import SlotChoice
-from ..settings import current_settings
 from .csv_download import csv_download
 from .errors import render_error
 from .helpers import clinic_locations, consent_max_age, parse_start, parse_week

@@ -12,6 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import insert, select, text
 
 from intake import create_app, passwords
+from intake.config import current_settings
 from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
 from intake.models import AppointmentStatus, Provider, SignedConsent, TimeOff, User, WorkingHours
@@ -234,7 +235,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
                 WorkingHours.provider_id == provider_x.id, WorkingHours.weekday == SATURDAY
             )
         )
-        reset_token_a = accounts.reset_token(session.get(User, patient_a.id))
+        reset_token_a = accounts.reset_token(session.get(User, patient_a.id), current_settings())
         draft_id = draft.id
     iso = datetime.isoformat
     return SimpleNamespace(

@@ -197,6 +197,7 @@ class World:
 
 
 def build_world(app, clinic, ready_patient, make_user, make_appointment) -> World:
+    from intake.config import current_settings
     from intake.services import accounts, admin_consents, feed
 
     patient = ready_patient()
@@ -231,7 +232,7 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         provider = db.session.merge(clinic.provider)
         block = provider.working_hours[0].id
         feed_token = feed.new_token(provider, therapist)
-        reset = accounts.reset_token(db.session.get(User, spare.id))
+        reset = accounts.reset_token(db.session.get(User, spare.id), current_settings())
         time_off_id = time_off.id
         therapist_email = therapist.email
     ids = {

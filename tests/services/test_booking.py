@@ -9,6 +9,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from intake.config import current_settings
 from intake.extensions import db
 from intake.models import (
     Appointment,
@@ -32,7 +33,6 @@ from intake.services.free_times import (
     slots_between,
 )
 from intake.services.readiness import StepName
-from intake.settings import current_settings
 from tests.conftest import persist
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 9:00 AM in Durham (EST)

@@ -10,6 +10,7 @@ from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from sqlalchemy import select
 
+from intake.config import current_settings
 from intake.extensions import db
 from intake.models import Appointment, AppointmentStatus, OutboxMessage
 from intake.services.notifications import notify
@@ -25,7 +26,7 @@ def queue(app, appointment: Appointment, *events: str) -> None:
     with app.app_context():
         loaded = db.session.get(Appointment, appointment.id)
         for event in events:
-            notify(loaded, event)
+            notify(loaded, event, settings=current_settings(), stamped_at=datetime.now(UTC))
         db.session.commit()
 
 
@@ -254,9 +255,9 @@ def test_reminders_go_to_confirmed_appointments_in_the_next_day_only(app, book):
     book(now - timedelta(hours=1))
 
     with app.app_context():
-        assert queue_reminders(now) == 1
+        assert queue_reminders(now, current_settings()) == 1
     with app.app_context():
-        assert queue_reminders(now) == 0
+        assert queue_reminders(now, current_settings()) == 0
 
     assert reminded_appointments(app) == [tomorrow.id]
     with app.app_context():
@@ -276,7 +277,7 @@ def test_reminders_queued_by_two_workers_at_once_are_queued_once(app, book):
         try:
             with app.app_context():
                 start.wait()
-                queued.append(queue_reminders(now))
+                queued.append(queue_reminders(now, current_settings()))
         except Exception as error:  # surfaced by the asserts below
             errors.append(error)
 
@@ -297,7 +298,7 @@ def test_queueing_reminders_reads_the_same_number_of_rows_for_one_or_many(app, b
 
     def selects_while_queueing() -> int:
         with count_queries() as statements, app.app_context():
-            queue_reminders(now)
+            queue_reminders(now, current_settings())
         return sum(s.lstrip().upper().startswith("SELECT") for s in statements)
 
     for_one = selects_while_queueing()

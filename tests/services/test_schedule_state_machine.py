@@ -19,6 +19,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import delete, func, select
 
+from intake.config import current_settings
 from intake.extensions import db
 from intake.models import (
     HOLDING_STATUSES,
@@ -32,7 +33,6 @@ from intake.models import (
 from intake.permissions import Role
 from intake.services import booking, free_times, staff_actions, working_time
 from intake.services.errors import BookingError, ScheduleError
-from intake.settings import current_settings
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 9:00 AM in Durham
 DURHAM = ZoneInfo("America/New_York")
@@ -221,6 +221,7 @@ class Schedule(RuleBasedStateMachine):
                 begins,
                 begins + timedelta(minutes=15 * quarters),
                 "Course",
+                zone="America/New_York",
                 now=self.now,
             )
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
+from intake.config import current_settings
 from intake.extensions import db
 from intake.models import (
     Appointment,
@@ -21,7 +22,6 @@ from intake.permissions import Role
 from intake.services import changes, staff_actions
 from intake.services.errors import ActionRefused, ChangedMeanwhile, ReviewNeeded, SlotTaken
 from intake.services.free_times import SlotChoice
-from intake.settings import current_settings
 
 NOW = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 9:00 AM in Durham (EST)
 

@@ -29,7 +29,8 @@ from intake.services.working_time import (
     remove_hours,
 )
 
-NY = ZoneInfo("America/New_York")
+CLINIC_ZONE = "America/New_York"
+NY = ZoneInfo(CLINIC_ZONE)
 NOW = datetime(2026, 10, 20, 12, tzinfo=UTC)  # a Tuesday, before clocks fall back on Nov 1
 
 
@@ -223,11 +224,11 @@ def test_time_off_is_refused_only_when_it_overlaps_a_booked_visit(
     with inside() as (provider, ben):
         if refused:
             with pytest.raises(WouldDropAppointments) as error:
-                add_time_off(provider, ben, starts, ends, "", now=NOW)
+                add_time_off(provider, ben, starts, ends, "", zone=CLINIC_ZONE, now=NOW)
             assert [h.starts_at for h in error.value.hits] == [visit.starts_at]
             assert db.session.scalars(select(TimeOff)).all() == []
             return
-        off = add_time_off(provider, ben, starts, ends, " Course ", now=NOW)
+        off = add_time_off(provider, ben, starts, ends, " Course ", zone=CLINIC_ZONE, now=NOW)
         assert (off.starts_at, off.ends_at, off.reason) == (
             local_to_utc(starts, "America/New_York"),
             local_to_utc(ends, "America/New_York"),
@@ -240,7 +241,7 @@ def test_time_off_hits_requested_visits_at_any_location(inside, book, make_locat
     book(durham(10, 28, 15), AppointmentStatus.REQUESTED, location=elsewhere)
     whole_day = datetime(2026, 10, 28, 0), datetime(2026, 10, 29, 0)
     with inside() as (provider, ben), pytest.raises(WouldDropAppointments):
-        add_time_off(provider, ben, *whole_day, "", now=NOW)
+        add_time_off(provider, ben, *whole_day, "", zone=CLINIC_ZONE, now=NOW)
 
 
 @pytest.mark.parametrize(
@@ -252,14 +253,14 @@ def test_time_off_hits_requested_visits_at_any_location(inside, book, make_locat
 )
 def test_time_off_that_ends_first_or_has_passed(inside, starts, ends, message):
     with inside() as (provider, ben), pytest.raises(ScheduleError, match=message):
-        add_time_off(provider, ben, starts, ends, "", now=NOW)
+        add_time_off(provider, ben, starts, ends, "", zone=CLINIC_ZONE, now=NOW)
 
 
 def test_deleting_time_off_is_for_its_owner(inside, make_provider, clinic):
     olivia = make_provider("Olivia", [clinic.location])
     day = datetime(2026, 12, 1, 9), datetime(2026, 12, 1, 17)
     with inside() as (provider, ben):
-        mine = add_time_off(provider, ben, *day, "", now=NOW)
+        mine = add_time_off(provider, ben, *day, "", zone=CLINIC_ZONE, now=NOW)
         theirs = TimeOff(provider_id=olivia.id, starts_at=mine.starts_at, ends_at=mine.ends_at)
         db.session.add(theirs)
         db.session.commit()

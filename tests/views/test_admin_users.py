@@ -206,6 +206,7 @@ def test_an_invitation_link_lasts_three_days_but_a_reset_link_one_hour(app, make
     import time
     from unittest import mock
 
+    from intake.config import current_settings
     from intake.services import accounts
 
     user = make_user()
@@ -213,11 +214,13 @@ def test_an_invitation_link_lasts_three_days_but_a_reset_link_one_hour(app, make
         from intake.extensions import db as database
 
         staff = database.session.merge(user)
-        invitation, reset = accounts.invitation_token(staff), accounts.reset_token(staff)
+        settings = current_settings()
+        invitation = accounts.invitation_token(staff, settings)
+        reset = accounts.reset_token(staff, settings)
         two_hours_later = time.time() + 2 * 3600
         with mock.patch("itsdangerous.timed.time.time", return_value=two_hours_later):
-            assert accounts.user_for_reset_token(invitation).id == user.id
-            assert accounts.user_for_reset_token(reset) is None
+            assert accounts.user_for_reset_token(invitation, settings).id == user.id
+            assert accounts.user_for_reset_token(reset, settings) is None
 
 
 def test_deactivated_staff_lose_their_open_session(app, client, make_user, login_as):

@@ -246,8 +246,13 @@ def test_flags_in_words_and_links_to_record_and_consent(client, ben, book, ready
 
     html = page(client.get("/schedule?date=2026-12-07"))
 
-    for word in ("Urgent", "Review needed", "Cleared", "Not suitable"):
-        assert f">{word}</span>" in html
+    for word, colour in (
+        ("Urgent", "danger"),
+        ("Review needed", "warn"),
+        ("Cleared", "ok"),
+        ("Not suitable", "danger"),
+    ):
+        assert f'<span class="badge badge-{colour}">{word}</span>' in html
     with app.test_request_context():
         record = url_for("records.patient", patient_id=patient.id)
     assert f'href="{record}">Maria Lopez' in html

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ...config import current_settings
 from ...forms import InviteForm, PostForm, RoleForm
 from ...links import external_url
 from ...models import User
@@ -37,6 +38,7 @@ def invite_user():
                 Role(form.role.data),
                 current_user,
                 _set_password_link,
+                current_settings(),
             )
         except AdminRefused as refusal:
             show_refusal(form, refusal)
@@ -79,7 +81,7 @@ def resend_invitation(user_id: int):
     user = _member(user_id)
     if PostForm().validate_on_submit():
         try:
-            admin_users.send_invitation(user, current_user, _set_password_link)
+            admin_users.send_invitation(user, current_user, _set_password_link, current_settings())
         except AdminRefused as refusal:
             flash(str(refusal), "error")
         else:
