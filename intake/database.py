@@ -8,6 +8,7 @@ from sqlalchemy.orm import scoped_session
 
 SQLITE_BEGIN = "sqlite_begin"  # execution option: "IMMEDIATE" takes the write lock up front
 _WRITING = "intake_write_transaction"  # session.info key: the transaction begin_write opened
+_IMMEDIATE = "intake_began_immediate"  # connection.info key: this transaction holds the lock
 _CLIENT_ADDRESS = "intake_client_address"  # session.info key: who this unit of work serves
 _providers = table("providers", column("id"))
 
@@ -30,6 +31,7 @@ def _sqlite_on_begin(connection):
     if connection.dialect.name != "sqlite":
         return
     mode = connection.get_execution_options().get(SQLITE_BEGIN, "") or _request_mode()
+    connection.info[_IMMEDIATE] = mode == "IMMEDIATE"
     connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
@@ -50,7 +52,13 @@ def begin_write(session, *provider_ids: int | None) -> None:
     transaction that read first cannot upgrade once another worker has written). PostgreSQL:
     the rows of the given providers are locked FOR UPDATE, so hours, time off and bookings of
     one provider run one at a time; without a provider it relies on constraints and revisions.
+    A request that began with the SQLite write lock (any POST, see _request_mode) already
+    holds it, and nothing it read can have changed: it keeps its transaction and what it
+    loaded, rather than reading it all again.
     """
+    if _holds_sqlite_write_lock(session):
+        session.info[_WRITING] = _plain(session).get_transaction()
+        return
     session.rollback()
     connection = session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
     session.info[_WRITING] = _plain(session).get_transaction()
@@ -62,6 +70,14 @@ def begin_write(session, *provider_ids: int | None) -> None:
             .order_by(_providers.c.id)
             .with_for_update()
         )
+
+
+def _holds_sqlite_write_lock(session) -> bool:
+    plain = _plain(session)
+    if not plain.in_transaction():
+        return False
+    connection = plain.connection()
+    return connection.dialect.name == "sqlite" and connection.info.get(_IMMEDIATE, False)
 
 
 def in_write(session) -> bool:

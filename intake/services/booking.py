@@ -12,7 +12,7 @@ from ..models import HOLDING_STATUSES, Appointment, AppointmentStatus, Provider,
 from ..settings import ClinicSettings
 from . import changes
 from .changes import Change
-from .errors import BookingError, NotReady, TooLate
+from .errors import BookingError, NotReady, SlotTaken, TooLate
 from .free_times import SlotChoice, check_free, require_zone, rules_for, taken
 from .readiness import assess
 
@@ -68,10 +68,13 @@ def request_appointment(
         step, readiness = assess(patient, choice.type, now, settings.consent_max_age)
         if step is not None:
             raise NotReady(step)
-        if (same := _own_request(patient.id, choice.provider.id, starts_at)) is not None:
+        try:
+            check_free(choice, starts_at, now, rules)
+        except SlotTaken:
+            if (same := _own_request(patient.id, choice.provider.id, starts_at)) is None:
+                raise
             db.session.rollback()
             return same  # a second tab or a double click: the request already exists
-        check_free(choice, starts_at, now, rules)
         appointment = Appointment(
             patient_id=patient.id,
             provider_id=choice.provider.id,

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..domain.availability import Interval, SlotRules, WeeklyHours, day_bounds, free_slots
 from ..extensions import db
@@ -43,9 +43,16 @@ def active_types() -> list[AppointmentType]:
 
 
 def provider_by_slug(slug: str) -> Provider | None:
-    return db.session.scalars(
-        listed().where(Provider.slug == slug[:80]).options(selectinload(Provider.locations))
-    ).first()
+    """A listed provider with their locations and account, in one query."""
+    return (
+        db.session.scalars(
+            listed()
+            .where(Provider.slug == slug[:80])
+            .options(joinedload(Provider.locations), contains_eager(Provider.user))
+        )
+        .unique()
+        .first()
+    )
 
 
 def resolve_choice(provider: Provider, location_id, type_id) -> SlotChoice:

@@ -84,27 +84,41 @@ def notify(
 ) -> None:
     """Queue the emails a change of this kind sends; the caller commits them with the change
     itself. stamped_at is the change's time, the attachments' DTSTAMP."""
-    change = _Change(appointment, reason, settings, stamped_at)
+    change = _Change(appointment, reason, settings, stamped_at, {})
+    # Every address first, then every row: a lazy load between rows would flush them one by
+    # one, where added together they go in one INSERT.
+    letters = []
     if kind in PATIENT_NOTICES:
         patient = appointment.patient
-        _queue(change, PATIENT_NOTICES[kind], patient.email, kind, greeting=patient.first_name)
+        letters.append((PATIENT_NOTICES[kind], patient.email, kind, patient.first_name))
     if kind in STAFF_NOTICES:
         staff = [appointment.provider.user.email, settings.front_desk_email]
         for address in dict.fromkeys(staff):  # once each, in order
-            _queue(change, STAFF_NOTICES[kind], address, f"staff_{kind}", greeting="team")
+            letters.append((STAFF_NOTICES[kind], address, f"staff_{kind}", "team"))
+    db.session.add_all([_letter(change, *letter) for letter in letters])
 
 
 @dataclass(frozen=True)
 class _Change:
-    """What every email about one change shares."""
+    """What every email about one change shares, its calendar files included: the patient's
+    and the staff's attachments are the same file, built once."""
 
     appointment: Appointment
     reason: str
     settings: ClinicSettings
     stamped_at: datetime
+    calendars: dict[str, str]  # by METHOD
+
+    def calendar(self, method: str) -> str:
+        if method not in self.calendars:
+            event = calendar_event(self.appointment, self.settings)
+            self.calendars[method] = build_calendar(
+                [event], stamped_at=self.stamped_at, method=method
+            )
+        return self.calendars[method]
 
 
-def _queue(change: _Change, notice: Notice, to: str, kind: str, greeting: str) -> None:
+def _letter(change: _Change, notice: Notice, to: str, kind: str, greeting: str) -> OutboxMessage:
     appointment, reason, settings = change.appointment, change.reason, change.settings
     local = appointment.location.timezone
     # Emails are not a secure channel: no clinical answers, only the visit itself.
@@ -125,18 +139,12 @@ def _queue(change: _Change, notice: Notice, to: str, kind: str, greeting: str) -
         f"Questions? Call us at {settings.clinic_phone}.",
         f"{settings.clinic_name}",
     ]
-    db.session.add(
-        OutboxMessage(
-            kind=kind,
-            recipient=to,
-            subject=f"{notice.subject} ({when(appointment.starts_at, local)})",
-            body="\n".join(lines) + "\n",
-            ics=build_calendar(
-                [calendar_event(appointment, settings)],
-                stamped_at=change.stamped_at,
-                method=notice.method,
-            ),
-            ics_method=notice.method,
-            appointment_id=appointment.id,
-        )
+    return OutboxMessage(
+        kind=kind,
+        recipient=to,
+        subject=f"{notice.subject} ({when(appointment.starts_at, local)})",
+        body="\n".join(lines) + "\n",
+        ics=change.calendar(notice.method),
+        ics_method=notice.method,
+        appointment_id=appointment.id,
     )

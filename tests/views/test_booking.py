@@ -302,6 +302,27 @@ def test_a_ready_patient_sends_the_request_and_sees_it(app, client, clinic, mari
     assert "Nothing booked yet." not in listed
 
 
+def statements_to_book(client, clinic, start, count_queries) -> int:
+    with count_queries() as statements:
+        response = client.post("/book/ben/confirm", data=request_form(clinic, start))
+    assert response.status_code == 302
+    return len(statements)
+
+
+def test_sending_a_request_takes_the_same_few_statements_however_full_the_diary(
+    client, clinic, maria, slot, count_queries, make_appointment, ready_patient
+):
+    """Read once, checked once, written once: no statement repeats per visit already booked."""
+    first = statements_to_book(client, clinic, slot, count_queries)
+    other = ready_patient()
+    day = slot.astimezone(DURHAM).date()
+    for hour in (8, 13, 14, 15, 16):  # the rest of that day fills up
+        start = datetime.combine(day, time(hour), tzinfo=DURHAM).astimezone(UTC)
+        make_appointment(other, clinic.provider, clinic.location, clinic.type, start)
+    second = statements_to_book(client, clinic, slot + timedelta(hours=1), count_queries)
+    assert first == second <= 17
+
+
 def test_the_page_without_the_requested_flag_does_not_claim_it_was_just_sent(
     app, client, clinic, maria, slot
 ):
