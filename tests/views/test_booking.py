@@ -320,7 +320,8 @@ def test_sending_a_request_takes_the_same_few_statements_however_full_the_diary(
         start = datetime.combine(day, time(hour), tzinfo=DURHAM).astimezone(UTC)
         make_appointment(other, clinic.provider, clinic.location, clinic.type, start)
     second = statements_to_book(client, clinic, slot + timedelta(hours=1), count_queries)
-    assert first == second <= 17
+    # SQLite keeps the POST's locked transaction; PostgreSQL starts one to lock the provider.
+    assert first == second <= 19
 
 
 def test_the_page_without_the_requested_flag_does_not_claim_it_was_just_sent(
