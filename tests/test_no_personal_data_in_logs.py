@@ -8,14 +8,11 @@ from tests.conftest import PASSWORD
 def test_a_booking_and_a_failed_sign_in_leave_no_personal_data_in_the_log(
     app, client, clinic, ready_patient, caplog, smtp_server
 ):
-    from datetime import UTC, datetime, time, timedelta
-    from zoneinfo import ZoneInfo
+    from datetime import UTC, datetime
 
-    zone = ZoneInfo("America/New_York")
-    day = datetime.now(zone).date() + timedelta(days=3)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    start = datetime.combine(day, time(10), tzinfo=zone).astimezone(UTC)
+    from tests.support.clock import next_weekday_at
+
+    start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
     patient = ready_patient(anticoagulants="yes", anticoagulants_detail="Warfarin 5 mg")
     caplog.set_level(logging.DEBUG)
 
