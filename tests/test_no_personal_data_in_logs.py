@@ -67,21 +67,22 @@ def test_a_statement_that_fails_logs_the_error_without_the_patients_values(make_
 
 
 def test_a_row_the_database_refuses_is_not_repeated_in_the_log(make_app, caplog):
+    from sqlalchemy import text
+
     from intake.extensions import db
-    from intake.models import User
 
     app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     def save_that_fails():
         # A check constraint refuses the row; PostgreSQL's DETAIL line would repeat all of it.
-        db.session.add(
-            User(
-                email="maria.lopez@example.com",
-                password_hash="x",
-                role="no-such-role",
-                first_name="Maria",
-                last_name="Lopez",
-            )
+        # Plain SQL: the model's own enum check would refuse the role before the database.
+        db.session.execute(
+            text(
+                "INSERT INTO users (email, password_hash, role, first_name, last_name, active,"
+                " session_version, created_at) VALUES (:email, 'x', 'no-such-role', :first,"
+                " :last, TRUE, 0, CURRENT_TIMESTAMP)"
+            ),
+            {"email": "maria.lopez@example.com", "first": "Maria", "last": "Lopez"},
         )
         db.session.commit()
 
