@@ -14,7 +14,7 @@ from intake.models import Appointment, AppointmentEvent, AppointmentStatus, Outb
 from intake.permissions import Role
 from tests.conftest import PASSWORD
 from tests.support.answers import form_answers
-from tests.support.clock import next_weekday_at
+from tests.support.clock import at, next_weekday_at
 from tests.views.test_consent import signing
 
 DURHAM = ZoneInfo("America/New_York")
@@ -310,8 +310,7 @@ def test_sending_a_request_takes_the_same_few_statements_however_full_the_diary(
     other = ready_patient()
     day = slot.astimezone(DURHAM).date()
     for hour in (8, 13, 14, 15, 16):  # the rest of that day fills up
-        start = datetime.combine(day, time(hour), tzinfo=DURHAM).astimezone(UTC)
-        make_appointment(other, clinic.provider, clinic.location, clinic.type, start)
+        make_appointment(other, clinic.provider, clinic.location, clinic.type, at(day, hour))
     second = statements_to_book(client, clinic, slot + timedelta(hours=1), count_queries)
     assert first == second <= 17
 
