@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
         questionnaire,
         records,
         schedule,
+        section_roots,
         staff,
     )
 
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
     ):
         app.register_blueprint(module.bp)
+    section_roots.register(app)  # after the loop: it reads every blueprint's prefix
 
 
 def register_sessions(app: Flask) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from . import database, guards  # noqa: F401 - database installs engine hooks
+from .domain.screening import ScreeningLevel
 from .extensions import db
 from .permissions import Role
 
@@ -52,8 +54,18 @@ class UTCDateTime(db.TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _in_values(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+def one_of(kind: type[StrEnum], name: str) -> Enum:
+    """A column holding one of a StrEnum's values, as VARCHAR(20) under a CHECK named `name`:
+    a typo is refused before the INSERT (validate_strings) and by the database itself."""
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+        length=20,
+    )
 
 
 # --- people -------------------------------------------------------------------
@@ -61,12 +73,10 @@ def _in_values(column: str, values) -> str:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_in_values("role", Role), name="role_known"),)
-
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default=Role.PATIENT, index=True)
+    role: Mapped[Role] = mapped_column(one_of(Role, "role_known"), default=Role.PATIENT, index=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -211,7 +221,9 @@ class Intake(db.Model):
     answers: Mapped[dict] = mapped_column(JSON)
     screening: Mapped[dict] = mapped_column(JSON)
     # The most serious screening level, for filtering lists without reading JSON.
-    screening_level: Mapped[str | None] = mapped_column(String(20), index=True)
+    screening_level: Mapped[ScreeningLevel | None] = mapped_column(
+        one_of(ScreeningLevel, "screening_level_known"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -296,6 +308,13 @@ class AppointmentStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
+class ReviewOutcome(StrEnum):
+    """The therapist's decision on an appointment's precautions."""
+
+    CLEARED = "cleared"
+    NOT_SUITABLE = "not_suitable"
+
+
 # Only these keep the provider's time; the database's no-overlap rule covers just them.
 HOLDING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.CONFIRMED)
 
@@ -339,7 +358,6 @@ class Appointment(db.Model):
     __table_args__ = (
         CheckConstraint("starts_at < ends_at", name="starts_before_ends"),
         CheckConstraint("ends_at <= blocks_until", name="buffer_after_end"),
-        CheckConstraint(_in_values("status", AppointmentStatus), name="status_known"),
         # The provider's day and week: appointments of one provider in a time range.
         Index("ix_appointments_provider_span", "provider_id", "starts_at", "blocks_until"),
         # Only holding appointments take time: free slots and the no-overlap trigger read these.
@@ -364,7 +382,9 @@ class Appointment(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # End of the buffer after the visit: the provider's time is held until then.
     blocks_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(20), default=AppointmentStatus.REQUESTED)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        one_of(AppointmentStatus, "status_known"), default=AppointmentStatus.REQUESTED
+    )
     patient_note: Mapped[str] = mapped_column(String(1000), default="")
     screening_snapshot: Mapped[dict] = mapped_column(JSON)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -373,7 +393,9 @@ class Appointment(db.Model):
     intake_id: Mapped[int | None] = mapped_column(ForeignKey("intakes.id"))
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Therapist review of precautions: cleared or not_suitable, with who, when and why.
-    review_outcome: Mapped[str | None] = mapped_column(String(20))
+    review_outcome: Mapped[ReviewOutcome | None] = mapped_column(
+        one_of(ReviewOutcome, "review_outcome_known")
+    )
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
@@ -413,8 +435,12 @@ class AppointmentEvent(db.Model):
     appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(30))
-    from_status: Mapped[str | None] = mapped_column(String(20))
-    to_status: Mapped[str | None] = mapped_column(String(20))
+    from_status: Mapped[AppointmentStatus | None] = mapped_column(
+        one_of(AppointmentStatus, "from_status_known")
+    )
+    to_status: Mapped[AppointmentStatus | None] = mapped_column(
+        one_of(AppointmentStatus, "to_status_known")
+    )
     detail: Mapped[str] = mapped_column(String(1000), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

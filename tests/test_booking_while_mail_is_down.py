@@ -1,7 +1,7 @@
 """The mail server is down when a patient books: the request still counts, and the emails
 go out, calendar file and all, as soon as the mail server is back."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Appointment, OutboxMessage
+from tests.support.clock import next_weekday_at
 from tests.support.smtp import RecordingSMTPServer, free_port
 
 DURHAM = ZoneInfo("America/New_York")
@@ -21,10 +22,7 @@ def test_a_request_made_while_smtp_is_down_is_kept_and_mailed_later(
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)  # nothing listens yet
     patient = ready_patient()
     login_as(patient)
-    day = datetime.now(DURHAM).date() + timedelta(days=3)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    start = datetime.combine(day, time(11), tzinfo=DURHAM).astimezone(UTC)
+    start = next_weekday_at(datetime.now(UTC), 11, days_ahead=3)
 
     sent = client.post(
         f"/book/{clinic.provider.slug}/confirm",

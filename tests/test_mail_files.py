@@ -3,23 +3,14 @@
 import os
 import re
 import stat
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from intake import mail
 from tests.conftest import PASSWORD
-
-DURHAM = ZoneInfo("America/New_York")
-
-
-def weekday_ten_am() -> datetime:
-    day = datetime.now(DURHAM).date() + timedelta(days=3)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(10), tzinfo=DURHAM).astimezone(UTC)
+from tests.support.clock import next_weekday_at
 
 
 def read_eml(path):
@@ -34,12 +25,13 @@ def test_a_booking_request_in_the_demo_is_readable_in_the_mail_folder(
     patient = ready_patient()
     maria = app.test_client()
     maria.post("/account/login", data={"email": patient.email, "password": PASSWORD})
+    start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
     requested = maria.post(
         f"/book/{clinic.provider.slug}/confirm",
         data={
             "location": clinic.location.id,
             "type": clinic.type.id,
-            "start": weekday_ten_am().strftime("%Y-%m-%dT%H:%MZ"),
+            "start": start.strftime("%Y-%m-%dT%H:%MZ"),
             "note": "",
         },
     )

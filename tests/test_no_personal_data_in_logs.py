@@ -8,14 +8,11 @@ from tests.conftest import PASSWORD
 def test_a_booking_and_a_failed_sign_in_leave_no_personal_data_in_the_log(
     app, client, clinic, ready_patient, caplog, smtp_server
 ):
-    from datetime import UTC, datetime, time, timedelta
-    from zoneinfo import ZoneInfo
+    from datetime import UTC, datetime
 
-    zone = ZoneInfo("America/New_York")
-    day = datetime.now(zone).date() + timedelta(days=3)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    start = datetime.combine(day, time(10), tzinfo=zone).astimezone(UTC)
+    from tests.support.clock import next_weekday_at
+
+    start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
     patient = ready_patient(anticoagulants="yes", anticoagulants_detail="Warfarin 5 mg")
     caplog.set_level(logging.DEBUG)
 
@@ -70,21 +67,22 @@ def test_a_statement_that_fails_logs_the_error_without_the_patients_values(make_
 
 
 def test_a_row_the_database_refuses_is_not_repeated_in_the_log(make_app, caplog):
+    from sqlalchemy import text
+
     from intake.extensions import db
-    from intake.models import User
 
     app = make_app(PROPAGATE_EXCEPTIONS=False)
 
     def save_that_fails():
         # A check constraint refuses the row; PostgreSQL's DETAIL line would repeat all of it.
-        db.session.add(
-            User(
-                email="maria.lopez@example.com",
-                password_hash="x",
-                role="no-such-role",
-                first_name="Maria",
-                last_name="Lopez",
-            )
+        # Plain SQL: the model's own enum check would refuse the role before the database.
+        db.session.execute(
+            text(
+                "INSERT INTO users (email, password_hash, role, first_name, last_name, active,"
+                " session_version, created_at) VALUES (:email, 'x', 'no-such-role', :first,"
+                " :last, TRUE, 0, CURRENT_TIMESTAMP)"
+            ),
+            {"email": "maria.lopez@example.com", "first": "Maria", "last": "Lopez"},
         )
         db.session.commit()
 

@@ -4,22 +4,16 @@ the week view and in their calendar feed, and the audit log shows what the front
 """
 
 import re
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
 from intake.permissions import Role
 from tests.conftest import PASSWORD
+from tests.support.clock import next_weekday_at
 
 DURHAM = ZoneInfo("America/New_York")
-
-
-def weekday_ten_am() -> datetime:
-    day = datetime.now(DURHAM).date() + timedelta(days=3)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(10), tzinfo=DURHAM).astimezone(UTC)
 
 
 def signed_in(app, email: str):
@@ -35,7 +29,7 @@ def test_a_confirmed_request_reaches_patient_therapist_and_audit_log(
     patient = ready_patient()
     desk = make_user(Role.FRONT_DESK, email="dana@example.org", first_name="Dana")
     admin = make_user(Role.ADMIN, email="alex@example.org")
-    start = weekday_ten_am()
+    start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
     slot = start.strftime("%Y-%m-%dT%H:%MZ")
 
     # The patient asks for Tuesday-ish 10:00 with Ben.

@@ -7,7 +7,9 @@ MAX_PASSWORD_LENGTH = 200
 
 
 class InvalidEmail(ValueError):
-    pass
+    """The address cannot be an email address; it concerns the form's email field."""
+
+    field = "email"
 
 
 def normalise_email(raw: str) -> str:

@@ -44,7 +44,9 @@ _S = ScreeningLevel.AREA_SPECIFIC
 _P = ScreeningLevel.PRECAUTION
 _R = ScreeningLevel.RED_FLAG
 
-# The table from SPEC.md, in its order; clinicians edit here, nowhere else.
+# The clinic's screening table, in the order the questionnaire asks it; clinicians edit here,
+# nowhere else. The public page (templates/public/dry_needling.html, #who-should-not) tells
+# patients the same rules in plain words: change the two together.
 # fmt: off
 RULES: tuple[Rule, ...] = (
     _rule("needle_phobia", _A, "Are you very afraid of needles, or would you refuse them?",

@@ -7,10 +7,6 @@ from ..models import Appointment, Provider, User
 from ..permissions import Role
 
 
-def provider_of(user: User) -> Provider | None:
-    return db.session.scalars(select(Provider).where(Provider.user_id == user.id)).first()
-
-
 def may_see_patient(viewer: User, patient_id: int) -> bool:
     """Front desk and admins see every patient; a therapist only those booked with them."""
     if viewer.role in (Role.ADMIN, Role.FRONT_DESK):

@@ -25,6 +25,9 @@ _DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
 class WrongPassword(AccountError):
     """The current password given to change it was not the current password."""
 
+    def __init__(self, message: str, field: str = "current_password") -> None:
+        super().__init__(message, field)
+
 
 def register_patient(email: str, password: str, first_name: str, last_name: str) -> User:
     return create_user(email, password, Role.PATIENT, first_name, last_name)
@@ -80,9 +83,9 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not verify_password(user.password_hash, current_password):
         raise WrongPassword("That is not your current password.")
     if problem := password_problem(new_password, user.email):
-        raise AccountError(problem)
+        raise AccountError(problem, "password")
     if verify_password(user.password_hash, new_password):
-        raise AccountError("Choose a password different from your current one.")
+        raise AccountError("Choose a password different from your current one.", "password")
     _store_password(user, new_password, "password_changed")
 
 
@@ -161,7 +164,7 @@ def send_reset_link(email: str, make_link: Callable[[str], str], settings: Clini
 def set_new_password(user: User, password: str) -> None:
     """From a reset or invitation link: store the password and end every older session."""
     if problem := password_problem(password, user.email):
-        raise AccountError(problem)
+        raise AccountError(problem, "password")
     _store_password(user, password, "password_reset")
 
 

@@ -10,7 +10,12 @@ from ..permissions import Role
 
 
 class AccountError(ValueError):
-    """A readable reason the account could not be created."""
+    """A readable reason the account could not be created or changed, and the form field it
+    concerns ("email" or "password"), so a view marks that field without reading the text."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -22,9 +27,9 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if problem := password_problem(password, email):
-        raise AccountError(problem)
+        raise AccountError(problem, "password")
     if find_user_by_email(email) is not None:
-        raise AccountError("An account with that email already exists.")
+        raise AccountError("An account with that email already exists.", "email")
     user = User(
         email=email,
         password_hash=hash_password(password),

@@ -1,7 +1,6 @@
 """Accounts: register, sign in and out, change or reset a password, the patient's home."""
 
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
@@ -23,11 +22,10 @@ from ..links import external_url
 from ..models import utcnow
 from ..permissions import STAFF_ROLES, Role
 from ..services import accounts, audit
-from ..services.accounts import WrongPassword
 from ..services.consents import consents_with_state
 from ..services.intakes import current_intake, screening_of
 from ..services.users import AccountError
-from .helpers import consent_max_age
+from .helpers import consent_max_age, safe_next
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 AUTH_LIMIT = "10 per minute"  # per address
@@ -54,16 +52,6 @@ def account_signed_in() -> str:
     return get_remote_address()
 
 
-def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
-        return None
-    return target
-
-
 def home_for(user) -> str:
     """Where each role starts its day."""
     return {
@@ -83,7 +71,7 @@ def register():
                 form.email.data, form.password.data, form.first_name.data, form.last_name.data
             )
         except (AccountError, InvalidEmail) as error:
-            target = form.password if "password" in str(error).lower() else form.email
+            target = form[error.field]
             target.errors = [*target.errors, str(error)]
         else:
             login_user(user)
@@ -180,10 +168,8 @@ def change_password():
         user = current_user._get_current_object()
         try:
             accounts.change_password(user, form.current_password.data, form.password.data)
-        except WrongPassword as error:
-            form.current_password.errors = [str(error)]
-        except AccountError as error:
-            form.password.errors = [str(error)]
+        except AccountError as error:  # WrongPassword names the current password's field
+            form[error.field].errors = [str(error)]
         else:
             # Every other session has ended; this one carries on under the new version.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")

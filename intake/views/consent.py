@@ -17,8 +17,7 @@ from ..services.consents import (
     withdraw_consent,
 )
 from ..services.intakes import current_intake
-from .account import safe_next
-from .helpers import client_ip
+from .helpers import client_ip, safe_next
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
 

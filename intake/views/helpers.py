@@ -1,7 +1,8 @@
-"""Template filters and globals shared by every page."""
+"""Template filters and globals shared by every page, and helpers shared by the blueprints."""
 
 import logging
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 import markdown as markdown_lib
 import nh3
@@ -47,6 +48,16 @@ def parse_week(value: str | None, today: date, horizon_days: int) -> date:
     except ValueError:
         chosen = today
     return min(max(chosen, today), today + timedelta(days=horizon_days))
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: no scheme, no host, no protocol-relative or backslash tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
 
 
 def clinic_locations() -> list[Location]:

@@ -14,7 +14,7 @@ from ..services.intakes import (
     save_intake,
     screening_of,
 )
-from .account import safe_next
+from .helpers import safe_next
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 # Phones are stored in E.164, as the form's PhoneNumber check left them.

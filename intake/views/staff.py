@@ -51,6 +51,12 @@ MOVE_HORIZON = timedelta(days=366)  # as far as staff may look; no calendar over
 # --- the queue -----------------------------------------------------------------------
 
 
+@bp.get("")
+def home():
+    """/staff typed by hand: the front desk's day starts at the requests."""
+    return redirect(url_for("staff.queue"))
+
+
 @bp.get("/requests")
 def queue():
     form = QueueFilterForm(formdata=request.args)

@@ -2,8 +2,7 @@
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import requests
 from sqlalchemy import func, select
@@ -11,17 +10,9 @@ from sqlalchemy import func, select
 from intake.extensions import db
 from intake.models import Appointment
 from tests.concurrency.conftest import signed_in
+from tests.support.clock import next_weekday_at
 
 CLIENTS = 20
-
-
-def next_weekday_slot() -> datetime:
-    """10:00 in Durham on a weekday at least two days ahead, as a UTC instant."""
-    zone = ZoneInfo("America/New_York")
-    day = datetime.now(zone).date() + timedelta(days=2)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(10), tzinfo=zone).astimezone(UTC)
 
 
 def send_request(session: requests.Session, server: str, clinic, start: datetime, barrier):
@@ -54,7 +45,7 @@ def test_twenty_patients_racing_for_one_slot_leaves_exactly_one_request(
 ):
     patients = [ready_patient() for _ in range(CLIENTS)]
     sessions = [signed_in(server, p.email) for p in patients]
-    start = next_weekday_slot()
+    start = next_weekday_at(datetime.now(UTC), 10)
 
     responses = race(server, clinic, sessions, start)
 
@@ -72,7 +63,7 @@ def test_twenty_patients_racing_for_one_slot_leaves_exactly_one_request(
 def test_the_same_patient_in_two_tabs_makes_one_request(app, server, clinic, ready_patient):
     patient = ready_patient()
     tabs = [signed_in(server, patient.email) for _ in range(2)]
-    start = next_weekday_slot()
+    start = next_weekday_at(datetime.now(UTC), 10)
 
     responses = race(server, clinic, tabs, start)
 

@@ -4,9 +4,8 @@ rounds each: one of them wins, the other is told, and nothing contradictory is e
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from functools import partial
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -21,24 +20,9 @@ from intake.models import (
 )
 from intake.permissions import Role
 from tests.concurrency.conftest import signed_in
+from tests.support.clock import at, weekdays_ahead
 
 ROUNDS = 10
-DURHAM = ZoneInfo("America/New_York")
-
-
-def weekdays_ahead(count: int, first: int = 2) -> list:
-    """The next `count` weekdays (Durham dates) starting `first` days from today."""
-    day = datetime.now(DURHAM).date() + timedelta(days=first)
-    found = []
-    while len(found) < count:
-        if day.weekday() < 5:
-            found.append(day)
-        day += timedelta(days=1)
-    return found
-
-
-def at(day, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=DURHAM).astimezone(UTC)
 
 
 class Rendezvous:
@@ -133,7 +117,7 @@ def test_cancel_and_confirm_at_once_one_wins_the_other_sees_it_and_one_email_goe
     app, server, clinic, people, make_appointment, rendezvous
 ):
     patient, patient_http, desk_http, _ = people
-    days = weekdays_ahead(ROUNDS)
+    days = weekdays_ahead(datetime.now(UTC), ROUNDS)
     winners = []
     for day in days:
         appointment = make_appointment(
@@ -190,7 +174,7 @@ def test_time_off_and_a_booking_inside_it_are_never_both_stored(
 ):
     _, patient_http, _, therapist_http = people
     outcomes = []
-    for day in weekdays_ahead(ROUNDS):
+    for day in weekdays_ahead(datetime.now(UTC), ROUNDS):
         rendezvous.fresh()
         booked, took_off = together(
             partial(
@@ -254,7 +238,7 @@ def test_removing_hours_and_a_booking_inside_them_are_never_both_stored(
 ):
     _, patient_http, _, therapist_http = people
     outcomes = []
-    for day in weekdays_ahead(ROUNDS):
+    for day in weekdays_ahead(datetime.now(UTC), ROUNDS):
         block_id = restore_hours(app, clinic, day.weekday())
         rendezvous.fresh()
         booked, removed = together(

@@ -19,20 +19,12 @@ from intake.models import AppointmentStatus, Provider, SignedConsent, TimeOff, U
 from intake.permissions import Role
 from intake.services import accounts, admin_consents, feed
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
+from tests.support.clock import next_weekday_at
 from tests.support.smtp import RecordingSMTPServer
 
 NEW_YORK = ZoneInfo("America/New_York")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 30
 SATURDAY = 5
-
-
-def clinic_time(days_ahead: int, hour: int, minute: int = 0) -> datetime:
-    """A weekday about `days_ahead` from today (pushed past a weekend) at a New York wall-clock
-    time, in UTC."""
-    day = datetime.now(NEW_YORK).date() + timedelta(days=days_ahead)
-    while day.weekday() >= SATURDAY:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(hour, minute), NEW_YORK).astimezone(UTC)
 
 
 def wall(moment: datetime) -> str:
@@ -180,6 +172,12 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
     )
     consent_v1 = fixture("consent_v1")
     user = partial(make_user, password_hash=password_hash)
+    now = datetime.now(UTC)
+
+    def clinic_time(days_ahead: int, hour: int) -> datetime:
+        """A weekday about `days_ahead` from now (pushed past a weekend) at that hour."""
+        return next_weekday_at(now, hour, NEW_YORK, days_ahead=days_ahead)
+
     place = make_location("27701", name="Durham Central", timezone="America/New_York")
     weekdays = [(place, day, time(8), time(18)) for day in range(5)]
     therapist_x = user(Role.THERAPIST, first_name="Xavier", last_name="Stone")

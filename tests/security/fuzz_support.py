@@ -2,9 +2,8 @@
 hostile values, and requests sent as raw bytes so NUL and surrogates reach the app."""
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
 from hypothesis import strategies as st
@@ -15,6 +14,7 @@ from intake.extensions import db
 from intake.models import AuditEvent, SignedConsent, TimeOff, User
 from intake.permissions import Role
 from tests.conftest import PASSWORD
+from tests.support.clock import at, next_weekday
 
 ANONYMOUS = "anonymous"
 
@@ -205,11 +205,8 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
     admin = make_user(Role.ADMIN)
     spare = make_user(Role.FRONT_DESK)
     spare_therapist = make_user(Role.THERAPIST)
-    zone = ZoneInfo("America/New_York")
-    day = datetime.now(zone).date() + timedelta(days=8)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    starts_at = datetime.combine(day, time(10), tzinfo=zone).astimezone(UTC)
+    day = next_weekday(datetime.now(UTC), days_ahead=8)
+    starts_at = at(day, 10)
     appointment = make_appointment(
         patient, clinic.provider, clinic.location, clinic.type, starts_at
     )

@@ -112,6 +112,7 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("consent.show", "GET"): P(A.CONSENT_COPY, CONSENT_A),
     ("consent.signature", "GET"): P(A.CONSENT_COPY, CONSENT_A),
     # Front desk (and admins)
+    ("staff.home", "GET"): P(A.DESK, ok=302),  # /staff goes on to the requests
     ("staff.queue", "GET"): P(A.DESK),
     ("staff.export_csv", "GET"): P(A.DESK, {"from": "{w.export_from}",
                                             "to": "{w.export_until}"}),

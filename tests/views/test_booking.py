@@ -2,7 +2,7 @@
 
 import html
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -14,18 +14,11 @@ from intake.models import Appointment, AppointmentEvent, AppointmentStatus, Outb
 from intake.permissions import Role
 from tests.conftest import PASSWORD
 from tests.support.answers import form_answers
+from tests.support.clock import at, next_weekday_at
 from tests.views.test_consent import signing
 
 DURHAM = ZoneInfo("America/New_York")
 CLINIC_PHONE = "(919) 555-0100"
-
-
-def future_weekday(hour: int = 10, days_ahead: int = 2) -> datetime:
-    """hour:00 in Durham on the first weekday at least `days_ahead` days from today, in UTC."""
-    day = datetime.now(DURHAM).date() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(hour), tzinfo=DURHAM).astimezone(UTC)
 
 
 def iso(moment: datetime) -> str:
@@ -99,7 +92,7 @@ def start_of(link: str) -> datetime:
 
 @pytest.fixture
 def slot() -> datetime:
-    return future_weekday()
+    return next_weekday_at(datetime.now(UTC), 10)
 
 
 @pytest.fixture
@@ -317,8 +310,7 @@ def test_sending_a_request_takes_the_same_few_statements_however_full_the_diary(
     other = ready_patient()
     day = slot.astimezone(DURHAM).date()
     for hour in (8, 13, 14, 15, 16):  # the rest of that day fills up
-        start = datetime.combine(day, time(hour), tzinfo=DURHAM).astimezone(UTC)
-        make_appointment(other, clinic.provider, clinic.location, clinic.type, start)
+        make_appointment(other, clinic.provider, clinic.location, clinic.type, at(day, hour))
     second = statements_to_book(client, clinic, slot + timedelta(hours=1), count_queries)
     # SQLite keeps the POST's locked transaction; PostgreSQL starts one to lock the provider.
     assert first == second <= 19
@@ -389,10 +381,11 @@ def test_a_time_taken_a_moment_before_offers_the_next_free_ones(
 def test_a_bad_time_is_refused_with_a_message_and_nothing_is_stored(
     app, client, clinic, maria, start, message
 ):
+    now = datetime.now(UTC)
     if start == "past":
-        start = future_weekday(days_ahead=-7)
+        start = next_weekday_at(now, 10, days_ahead=-7)
     elif start == "saturday":
-        start = future_weekday(days_ahead=2)
+        start = next_weekday_at(now, 10)
         start += timedelta(days=5 - start.astimezone(DURHAM).weekday())
     response = client.post("/book/ben/confirm", data=request_form(clinic, start))
     assert response.status_code == 400
@@ -538,7 +531,7 @@ def test_moving_carries_the_pages_revision_to_the_new_time(app, client, booked, 
     assert parse_qs(urlsplit(link).query)["revision"] == [str(booked.revision)]
     times = client.get(link).text
     assert revision_on(times) == str(booked.revision)
-    later = future_weekday(11, days_ahead=3)
+    later = next_weekday_at(datetime.now(UTC), 11, days_ahead=3)
 
     response = client.post(
         f"/account/appointments/{booked.id}/move",
@@ -556,7 +549,10 @@ def test_a_move_from_a_page_older_than_the_clinics_change_is_refused(app, client
 
     response = client.post(
         f"/account/appointments/{booked.id}/move",
-        data={"start": iso(future_weekday(11, days_ahead=3)), "revision": times_seen},
+        data={
+            "start": iso(next_weekday_at(datetime.now(UTC), 11, days_ahead=3)),
+            "revision": times_seen,
+        },
     )
 
     assert response.status_code == 409

@@ -24,6 +24,7 @@ from intake.models import (
 )
 from intake.permissions import Role
 from tests.conftest import persist
+from tests.support.clock import coming
 
 NY = ZoneInfo("America/New_York")
 CONFIRMED, REQUESTED = AppointmentStatus.CONFIRMED, AppointmentStatus.REQUESTED
@@ -40,12 +41,6 @@ def span(start: str, end: str) -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def next_weekday(weekday: int, weeks_ahead: int = 1) -> date:
-    """That weekday at least a week from today in Durham, so always in the future."""
-    today = now().astimezone(NY).date()
-    return today + timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks_ahead)
 
 
 def page(response) -> str:
@@ -532,7 +527,7 @@ def block_id(app, provider, weekday):
 
 
 def test_removing_hours_with_booked_patients_is_refused_listing_them(app, client, ben, book):
-    monday = next_weekday(0)
+    monday = coming(now(), 0)
     booked = book(durham(monday.year, monday.month, monday.day, 10), CONFIRMED)
     book(durham(monday.year, monday.month, monday.day, 13), patient=None)  # after the block
     monday_block = block_id(app, ben, 0)
@@ -550,7 +545,7 @@ def test_removing_hours_with_booked_patients_is_refused_listing_them(app, client
 
 
 def test_removing_hours_without_booked_patients(app, client, ben, book):
-    monday = next_weekday(0)
+    monday = coming(now(), 0)
     book(durham(monday.year, monday.month, monday.day, 10), AppointmentStatus.CANCELLED)
     tuesday = monday + timedelta(days=1)
     book(durham(tuesday.year, tuesday.month, tuesday.day, 10), CONFIRMED)
@@ -577,7 +572,7 @@ def wall(moment: datetime) -> str:
 
 
 def test_time_off_is_stored_in_utc_and_listed(app, client, ben):
-    day = next_weekday(2)
+    day = coming(now(), 2)
     start = datetime.combine(day, time(13), tzinfo=NY)
     response = client.post(
         "/schedule/time-off",
@@ -594,7 +589,7 @@ def test_time_off_is_stored_in_utc_and_listed(app, client, ben):
 
 
 def test_time_off_over_booked_patients_is_refused_listing_them(app, client, ben, book, make_user):
-    day = next_weekday(3)
+    day = coming(now(), 3)
     hit = book(durham(day.year, day.month, day.day, 10, 30), CONFIRMED)
     book(
         durham(day.year, day.month, day.day, 11, 15),

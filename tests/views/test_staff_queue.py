@@ -4,7 +4,7 @@ fixed number of queries whatever the page holds; and a CSV export without health
 import csv
 import io
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -17,14 +17,9 @@ from intake.models import AppointmentStatus, AuditEvent, SignedConsent
 from intake.permissions import Role
 from intake.services.export import export_rows
 from tests.conftest import persist
+from tests.support.clock import at, days_after
 
 DURHAM = ZoneInfo("America/New_York")
-
-
-def day_ahead(days: int) -> datetime:
-    """10:00 in Durham `days` days from today, as UTC (the queue does not check hours)."""
-    day = datetime.now(DURHAM).date() + timedelta(days=days)
-    return datetime.combine(day, time(10), tzinfo=DURHAM).astimezone(UTC)
 
 
 def ago(minutes: int) -> datetime:
@@ -64,7 +59,8 @@ def ask(clinic, make_appointment):
     counter = iter(range(10_000))
 
     def build(patient, days: int = 5, minutes_ago: int = 60, **fields):
-        starts = day_ahead(days) + timedelta(hours=next(counter))
+        # 10:00 in Durham, weekends included: the queue does not check working hours.
+        starts = at(days_after(datetime.now(UTC), days), 10) + timedelta(hours=next(counter))
         return make_appointment(
             patient,
             fields.pop("provider", clinic.provider),
@@ -407,5 +403,20 @@ def test_a_missing_or_bad_range_is_a_400_that_says_why(app, client, desk, query,
         )
 
 
-def test_a_full_year_can_be_exported(client, desk):
-    assert export(client, "2024-01-01", "2024-12-31").status_code == 200  # 366 days
+def test_a_full_year_can_be_exported_from_its_first_day_to_its_last(
+    client, desk, clinic, patient_named, make_appointment
+):
+    patient = patient_named("Leap", "Year")
+
+    def visit(day: date, hour: int):
+        where = (clinic.provider, clinic.location, clinic.type)
+        return make_appointment(patient, *where, at(day, hour))
+
+    first, last = visit(date(2024, 1, 1), 9), visit(date(2024, 12, 31), 11)
+    visit(date(2023, 12, 31), 11), visit(date(2025, 1, 1), 9)  # a day either side: left out
+
+    response = export(client, "2024-01-01", "2024-12-31")  # 366 days, the most allowed
+
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert [row[0] for row in rows[1:]] == [str(first.id), str(last.id)]

@@ -19,16 +19,9 @@ from intake.models import (
 )
 from intake.permissions import Role
 from tests.conftest import persist
+from tests.support.clock import next_weekday_at
 
 DURHAM = ZoneInfo("America/New_York")
-
-
-def weekday_at(hour: int, minute: int = 0, days_ahead: int = 3) -> datetime:
-    """A weekday at least `days_ahead` days away, at a Durham wall-clock time, as UTC."""
-    day = datetime.now(DURHAM).date() + timedelta(days=days_ahead)
-    while day.weekday() > 4:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(hour, minute), tzinfo=DURHAM).astimezone(UTC)
 
 
 @pytest.fixture
@@ -47,7 +40,7 @@ def request_for(clinic, ready_patient, make_appointment):
             clinic.provider,
             clinic.location,
             clinic.type,
-            starts_at or weekday_at(10),
+            starts_at or next_weekday_at(datetime.now(UTC), 10, days_ahead=3),
             **fields,
         )
 
@@ -121,7 +114,7 @@ def test_a_request_that_does_not_exist_is_404(client, login_as, desk):
     assert client.get("/staff/requests/987654").status_code == 404
     for action in ("confirm", "decline", "cancel", "move", "note"):
         data = {"revision": "1", "reason": "x", "text": "x", "provider": "1", "location": "1"}
-        data["start"] = weekday_at(10).isoformat()
+        data["start"] = next_weekday_at(datetime.now(UTC), 10, days_ahead=3).isoformat()
         assert client.post(f"/staff/requests/987654/{action}", data=data).status_code == 404
     assert client.get("/staff/requests/987654/move").status_code == 404
 
@@ -439,7 +432,7 @@ def test_moving_lists_free_times_and_the_request_needs_confirming_again(
         f"/staff/requests/{appointment.id}/move?provider={other.id}&location={clinic.location.id}"
         f"&week={appointment.starts_at.astimezone(DURHAM).date().isoformat()}"
     ).get_data(as_text=True)
-    new_start = weekday_at(14, days_ahead=3)
+    new_start = next_weekday_at(datetime.now(UTC), 14, days_ahead=3)
     assert new_start.strftime("%Y-%m-%dT%H:%MZ") in page
 
     response = client.post(
@@ -488,7 +481,9 @@ def test_moving_onto_a_taken_time_is_refused(
     app, client, login_as, desk, clinic, request_for, ready_patient
 ):
     appointment = request_for()
-    other = request_for(starts_at=weekday_at(11), patient=ready_patient())
+    other = request_for(
+        starts_at=next_weekday_at(datetime.now(UTC), 11, days_ahead=3), patient=ready_patient()
+    )
     login_as(desk)
     response = client.post(
         f"/staff/requests/{appointment.id}/move",
@@ -515,7 +510,7 @@ def test_moving_to_a_tampered_provider_or_location_is_refused(
         "revision": appointment.revision,
         "provider": clinic.provider.id,
         "location": clinic.location.id,
-        "start": weekday_at(11).strftime("%Y-%m-%dT%H:%MZ"),
+        "start": next_weekday_at(datetime.now(UTC), 11, days_ahead=3).strftime("%Y-%m-%dT%H:%MZ"),
         field: "987654",
     }
     response = client.post(
@@ -535,7 +530,9 @@ def test_moving_outside_working_hours_is_refused(app, client, login_as, desk, cl
             "revision": appointment.revision,
             "provider": clinic.provider.id,
             "location": clinic.location.id,
-            "start": weekday_at(18).strftime("%Y-%m-%dT%H:%MZ"),
+            "start": next_weekday_at(datetime.now(UTC), 18, days_ahead=3).strftime(
+                "%Y-%m-%dT%H:%MZ"
+            ),
         },
         follow_redirects=True,
     )

@@ -14,7 +14,7 @@ from ...forms import AuditFilterForm, options
 from ...services import admin_audit
 from ...services.admin_audit import AuditFilters
 from ..csv_download import csv_download
-from . import bp
+from .blueprint import bp
 
 FILTER_KEYS = ("patient", "actor", "action", "since", "until")
 

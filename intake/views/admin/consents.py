@@ -9,7 +9,7 @@ from ...models import ConsentVersion
 from ...services import admin_consents
 from ...services.admin_common import AdminRefused
 from ...services.consents import current_version
-from . import bp, show_refusal
+from .blueprint import bp, show_refusal
 
 
 def _version(version_id: int) -> ConsentVersion:

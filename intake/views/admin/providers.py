@@ -7,7 +7,7 @@ from ...forms import ProviderForm, options
 from ...models import Provider
 from ...services import admin_clinic
 from ...services.admin_common import AdminRefused
-from . import bp, show_refusal
+from .blueprint import bp, show_refusal
 
 FIELDS = ("display_name", "slug", "credentials", "training_hours", "bio", "accepting_new_patients")
 

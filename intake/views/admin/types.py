@@ -8,7 +8,7 @@ from ...forms import AppointmentTypeForm
 from ...models import AppointmentType
 from ...services import admin_clinic
 from ...services.admin_common import AdminRefused
-from . import bp, show_refusal
+from .blueprint import bp, show_refusal
 
 FIELDS = (
     "name",

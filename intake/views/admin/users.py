@@ -10,7 +10,7 @@ from ...models import User
 from ...permissions import Role
 from ...services import admin_users
 from ...services.admin_common import AdminRefused
-from . import bp, show_refusal
+from .blueprint import bp, show_refusal
 
 
 def _set_password_link(token: str) -> str:
