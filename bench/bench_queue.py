@@ -53,7 +53,7 @@ def set_requested(app, wanted: int) -> int:
 
 @contextmanager
 def watching(app, per_statement: dict, renders: list):
-    """Times each statement (by its first words) and each render of the page's template."""
+    """Times each statement (by its first words) and each render_template (the page's)."""
     with app.app_context():
         engine = db.engine
     started: list[float] = []
@@ -66,12 +66,10 @@ def watching(app, per_statement: dict, renders: list):
         per_statement[" ".join(statement.split())[:90]].append(time.perf_counter() - started.pop())
 
     def render_begins(sender, template, **_):
-        if template.name == "staff/queue.html":
-            render_started.append(time.perf_counter())
+        render_started.append(time.perf_counter())
 
     def render_ends(sender, template, **_):
-        if template.name == "staff/queue.html":
-            renders.append(time.perf_counter() - render_started.pop())
+        renders.append(time.perf_counter() - render_started.pop())
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
@@ -123,12 +121,13 @@ def main() -> None:
     parser.add_argument("--database-url", required=True, help="a copy: its statuses change")
     parser.add_argument("--requested", type=int, nargs="+", default=[60, 600, 2000])
     parser.add_argument("--requests", type=int, default=50, help="timed GETs per size")
-    parser.add_argument("--path", default="/staff/requests")
+    parser.add_argument("--path", default="/staff/requests", help="or another page, e.g. a week")
+    parser.add_argument("--email", default="frontdesk@example.org", help="who asks for it")
     parser.add_argument("--each", action="store_true", help="every statement's median too")
     args = parser.parse_args()
 
     app = app_for(args.database_url)
-    desk = signed_in(app, "frontdesk@example.org")
+    desk = signed_in(app, args.email)
     print(f"{'requested':>9} {'wall ms':>8} {'SQL ms':>7} {'stmts':>5} {'render ms':>9}  slowest")
     for wanted in args.requested:
         waiting = set_requested(app, wanted)
