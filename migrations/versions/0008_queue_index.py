@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'  # TEMPORARY for local tests: '0007' once that migration lands
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
