@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import column
 from sqlalchemy.types import JSON
 
 from . import database, guards  # noqa: F401 - database installs engine hooks
@@ -370,6 +371,10 @@ class Appointment(db.Model):
             postgresql_where=text("status IN ('requested', 'confirmed')"),
         ),
         Index("ix_appointments_status_created", "status", "created_at"),
+        # The front desk's queue in its order, urgent first then oldest: a page of it is read
+        # off the index, 50 entries, never a sort of every request. With a status, and without.
+        Index("ix_appointments_queue", "status", column("urgent").desc(), "created_at", "id"),
+        Index("ix_appointments_queue_any_status", column("urgent").desc(), "created_at", "id"),
         Index("ix_appointments_patient_starts", "patient_id", "starts_at"),
     )
 

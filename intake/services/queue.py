@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload, load_only
 
 from ..domain.availability import day_bounds
@@ -96,25 +96,14 @@ def queue_page(
     max_age: timedelta,
     per_page: int = PER_PAGE,
 ) -> QueuePage:
-    """Urgent first, then oldest first. Five queries whatever the page size: count, rows,
-    the patients' current intakes, their consents, the current consent version."""
-    matching = _filtered(select(Appointment.id), filters, zone)
-    total = db.session.scalar(select(func.count()).select_from(matching.subquery()))
+    """Urgent first, then oldest first. Six queries whatever the page size or the number of
+    requests: count, the page's ids, their rows, the patients' current intakes, their
+    consents, the current consent version."""
+    total = db.session.scalar(_filtered(select(func.count(Appointment.id)), filters, zone))
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    appointments = db.session.scalars(
-        _filtered(select(Appointment), filters, zone)
-        .options(
-            # Each is many-to-one: joined in the same query without multiplying rows.
-            joinedload(Appointment.patient, innerjoin=True),
-            joinedload(Appointment.provider, innerjoin=True),
-            joinedload(Appointment.location, innerjoin=True),
-            joinedload(Appointment.type, innerjoin=True),
-        )
-        .order_by(Appointment.urgent.desc(), Appointment.created_at, Appointment.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    ids = db.session.scalars(page_of_ids(filters, zone, page, per_page)).all()
+    appointments = _with_their_rows(ids)
     patient_ids = {a.patient_id for a in appointments}
     intakes = current_intakes(patient_ids)
     consents = consent_statuses(patient_ids, now, max_age)
@@ -125,6 +114,40 @@ def queue_page(
         age = age_on(intake.born_on, today) if intake else None
         rows.append(QueueRow(a, intake, consents[a.patient_id], flags_of(a), age))
     return QueuePage(rows, total, page, per_page)
+
+
+# Matches ix_appointments_queue (and ix_appointments_queue_any_status) column for column.
+QUEUE_ORDER = (Appointment.urgent.desc(), Appointment.created_at, Appointment.id)
+
+
+def page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int = PER_PAGE) -> Select:
+    """The page's appointment ids in queue order. Ids first: the index answers in its order,
+    `per_page` entries whatever the queue's length; joining first sorts every match."""
+    return (
+        _filtered(select(Appointment.id), filters, zone)
+        .order_by(*QUEUE_ORDER)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+
+
+def _with_their_rows(ids: list[int]) -> list[Appointment]:
+    """The appointments with these ids, in this order, with who, where and what."""
+    if not ids:
+        return []
+    found = db.session.scalars(
+        select(Appointment)
+        .where(Appointment.id.in_(ids))
+        .options(
+            # Each is many-to-one: joined in the same query without multiplying rows.
+            joinedload(Appointment.patient, innerjoin=True),
+            joinedload(Appointment.provider, innerjoin=True),
+            joinedload(Appointment.location, innerjoin=True),
+            joinedload(Appointment.type, innerjoin=True),
+        )
+    )
+    by_id = {a.id: a for a in found}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _filtered(query, filters: QueueFilters, zone: str):

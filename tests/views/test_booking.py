@@ -176,6 +176,44 @@ def test_a_week_at_the_end_of_the_calendar_is_a_page_not_a_crash(client, clinic,
     assert "Book with Ben Durham" in response.text
 
 
+def test_the_slot_page_runs_the_same_queries_with_5_or_60_visits_booked(
+    client, clinic, make_user, make_appointment, count_queries
+):
+    """Ben's 9-12 mornings take four 30-minute visits (each held 40 minutes): 9:00, 9:40,
+    10:20 and 11:00. The page shows the week of the first visits."""
+    monday = future_weekday(days_ahead=7).astimezone(DURHAM).date()
+    monday -= timedelta(days=monday.weekday())
+    visits = [
+        datetime.combine(monday + timedelta(weeks=week, days=day), time(9), tzinfo=DURHAM)
+        + timedelta(minutes=40 * turn)
+        for turn, week in [(0, 0), (2, 0), (0, 1), (1, 1), (2, 1), (3, 1), (0, 2), (1, 2)]
+        for day in range(5)
+    ]  # 40: 10 in the week shown, 30 after it; 20 more are cancelled below
+    patient = make_user()
+
+    def book(starts: list[datetime], status=AppointmentStatus.CONFIRMED):
+        for start in starts:
+            make_appointment(
+                patient, clinic.provider, clinic.location, clinic.type, start, status=status
+            )
+
+    def free_times_and_queries() -> tuple[int, int]:
+        with count_queries() as statements:
+            response = client.get(f"/book/ben?week={monday.isoformat()}")
+        assert response.status_code == 200
+        return len(confirm_links(response.text)), len(statements)
+
+    book(visits[:5])
+    client.get(f"/book/ben?week={monday.isoformat()}")  # warm up
+    free_with_5, queries_with_5 = free_times_and_queries()
+    book(visits[5:])
+    book(visits[:20], status=AppointmentStatus.CANCELLED)  # hold no time, still rows to skip
+    free_with_60, queries_with_60 = free_times_and_queries()
+
+    assert queries_with_60 == queries_with_5
+    assert free_with_60 < free_with_5
+
+
 def test_only_the_owner_can_see_an_appointments_own_time_as_free_to_move_to(
     client, clinic, ready_patient, login_as, make_appointment, slot
 ):
