@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..domain.geo import Place, Point, UnknownPlace, distance_miles, locate
-from .public_cache import PublicLocation, PublicProvider, listed, load_public_directory
+from .public_cache import PublicLocation, PublicProvider, listed
 
 __all__ = ["Directory", "ProviderCard", "listed", "provider_directory", "provider_profile"]
 
@@ -26,12 +26,8 @@ class Directory:
     unknown_place: str | None = None
 
 
-def provider_directory(
-    near: str = "", providers: Sequence[PublicProvider] | None = None
-) -> Directory:
-    """`providers`: the listed ones by name, from the public cache; None reads the database."""
-    if providers is None:
-        providers = load_public_directory().providers
+def provider_directory(providers: Sequence[PublicProvider], near: str = "") -> Directory:
+    """`providers`: the listed ones by name, from the public cache (views/public_data.py)."""
     near = near.strip()
     if not near:
         return Directory([ProviderCard(p) for p in providers])

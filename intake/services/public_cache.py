@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from time import monotonic
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
@@ -143,21 +144,25 @@ def touches_public_data(session) -> bool:
 
 
 class PublicDataCache:
-    """One snapshot per process, valid while the stamp file is the one it was built under."""
+    """One snapshot per process, valid while the stamp file is the one it was built under,
+    and for `max_age` seconds at most: a change the hook cannot see (psql, a restore, a
+    stamp that could not be written) shows within that time anyway."""
 
-    def __init__(self, stamp: Path):
+    def __init__(self, stamp: Path, max_age: float = 300.0):
         self.stamp = stamp
-        self._held: tuple[tuple | None, PublicDirectory] | None = None
+        self.max_age = max_age
+        self._held: tuple[tuple | None, float, PublicDirectory] | None = None
         self._lock = threading.Lock()
 
     def current(self, load: Callable[[], PublicDirectory]) -> PublicDirectory:
         seen = self._stamp_identity()  # read before loading: a change meanwhile means reload
         held = self._held
-        if held is not None and held[0] == seen:
-            return held[1]
+        if held is not None and held[0] == seen and monotonic() - held[1] < self.max_age:
+            return held[2]
         with self._lock:
+            built_at = monotonic()
             snapshot = load()
-            self._held = (seen, snapshot)
+            self._held = (seen, built_at, snapshot)
         return snapshot
 
     def mark_changed(self) -> None:
@@ -170,11 +175,11 @@ class PublicDataCache:
             fresh.write_text(secrets.token_hex(8))
             os.replace(fresh, self.stamp)
         except OSError as error:
-            log.error("public data stamp not written, other workers stay stale: %s", error)
+            log.error("public data stamp not written; other workers lag up to max_age: %s", error)
 
     def _stamp_identity(self) -> tuple | None:
         try:
             found = os.stat(self.stamp)
-        except FileNotFoundError:
+        except OSError:  # not written yet (or cannot be): max_age still renews the snapshot
             return None
         return (found.st_ino, found.st_mtime_ns, found.st_size)

@@ -18,7 +18,7 @@ def directory():
     near = request.args.get("near", "")
     return render_template(
         "providers/directory.html",
-        directory=provider_directory(near, public_directory().providers),
+        directory=provider_directory(public_directory().providers, near),
         near=near[:100],
     )
 
