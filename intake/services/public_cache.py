@@ -13,12 +13,12 @@ from their session and stale."""
 import logging
 import os
 import secrets
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from time import monotonic
+from typing import Any, TypeVar
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
@@ -28,6 +28,7 @@ from ..formatting import phone_display
 from ..models import AppointmentType, Location, Provider, User, WorkingHours
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,8 @@ class PublicProvider:
 
 
 @dataclass(frozen=True)
-class PublicDirectory:
-    locations: tuple[PublicLocation, ...]  # every location, by name (the footer)
-    providers: tuple[PublicProvider, ...]  # the listed ones, by display name
+class PublicProviders:
+    listed: tuple[PublicProvider, ...]  # by display name
     by_slug: dict[str, PublicProvider] = field(default_factory=dict)
 
 
@@ -82,13 +82,18 @@ def listed():
     return select(Provider).join(Provider.user).where(User.active)
 
 
-def load_public_directory() -> PublicDirectory:
-    """Three queries on a cold cache; nothing after that while it is warm."""
-    locations = {
-        loc.id: _public_location(loc)
+def load_public_locations() -> tuple[PublicLocation, ...]:
+    """Every location, by name: the footer's list. One query on a cold cache."""
+    return tuple(
+        _public_location(loc)
         for loc in db.session.scalars(select(Location).order_by(Location.name))
-    }
-    providers = tuple(
+    )
+
+
+def load_public_providers() -> PublicProviders:
+    """The listed providers with their locations and hours: three queries on a cold cache.
+    Apart from the footer's list, so that a staff page's footer does not read them."""
+    listed_providers = tuple(
         PublicProvider(
             id=p.id,
             slug=p.slug,
@@ -97,7 +102,7 @@ def load_public_directory() -> PublicDirectory:
             training_hours=p.training_hours,
             bio=p.bio,
             accepting_new_patients=p.accepting_new_patients,
-            locations=tuple(locations[loc.id] for loc in p.locations),
+            locations=tuple(_public_location(loc) for loc in p.locations),
             working_hours=tuple(
                 PublicHours(h.location_id, h.weekday, h.starts, h.ends) for h in p.working_hours
             ),
@@ -108,7 +113,7 @@ def load_public_directory() -> PublicDirectory:
             .order_by(Provider.display_name)
         )
     )
-    return PublicDirectory(tuple(locations.values()), providers, {p.slug: p for p in providers})
+    return PublicProviders(listed_providers, {p.slug: p for p in listed_providers})
 
 
 def _public_location(loc: Location) -> PublicLocation:
@@ -144,31 +149,29 @@ def touches_public_data(session) -> bool:
 
 
 class PublicDataCache:
-    """One snapshot per process, valid while the stamp file is the one it was built under,
-    and for `max_age` seconds at most: a change the hook cannot see (psql, a restore, a
-    stamp that could not be written) shows within that time anyway."""
+    """Snapshots by name, one per process, valid while the stamp file is the one they were
+    built under, and for `max_age` seconds at most: a change the hook cannot see (psql, a
+    restore, a stamp that could not be written) shows within that time anyway."""
 
     def __init__(self, stamp: Path, max_age: float = 300.0):
         self.stamp = stamp
         self.max_age = max_age
-        self._held: tuple[tuple | None, float, PublicDirectory] | None = None
-        self._lock = threading.Lock()
+        self._held: dict[str, tuple[tuple | None, float, Any]] = {}
 
-    def current(self, load: Callable[[], PublicDirectory]) -> PublicDirectory:
+    def current(self, name: str, load: Callable[[], T]) -> T:
         seen = self._stamp_identity()  # read before loading: a change meanwhile means reload
-        held = self._held
+        held = self._held.get(name)
         if held is not None and held[0] == seen and monotonic() - held[1] < self.max_age:
             return held[2]
-        with self._lock:
-            built_at = monotonic()
-            snapshot = load()
-            self._held = (seen, built_at, snapshot)
+        built_at = monotonic()
+        snapshot = load()
+        self._held[name] = (seen, built_at, snapshot)
         return snapshot
 
     def mark_changed(self) -> None:
         """Replace the stamp with a new file: a new inode, so even two changes within one
         tick of the file system's clock give a different identity."""
-        self._held = None  # this process knows at once, even if the file cannot be written
+        self._held = {}  # this process knows at once, even if the file cannot be written
         try:
             self.stamp.parent.mkdir(parents=True, exist_ok=True)
             fresh = self.stamp.with_name(f"{self.stamp.name}.{secrets.token_hex(6)}")

@@ -17,7 +17,7 @@ from ..formatting import WEEKDAYS, clock, iso_minute, local_datetime, long_date,
 from ..models import utcnow
 from ..services.public_cache import PublicLocation
 from .public_data import init_app as init_public_data
-from .public_data import public_directory
+from .public_data import public_locations
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def clinic_locations() -> Sequence[PublicLocation]:
     renders without it."""
     if "clinic_locations" not in g:
         try:
-            g.clinic_locations = public_directory().locations
+            g.clinic_locations = public_locations()
         except SQLAlchemyError as error:
             db.session.rollback()
             log.warning("footer locations unavailable (%s)", type(error).__name__)

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from ..domain.geo import zip_index
 from ..services.directory import provider_directory, provider_profile
-from .public_data import public_directory
+from .public_data import public_providers
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
 # The ZIP index is loaded with the app, not by the first visitor who searches.
@@ -18,14 +18,14 @@ def directory():
     near = request.args.get("near", "")
     return render_template(
         "providers/directory.html",
-        directory=provider_directory(public_directory().providers, near),
+        directory=provider_directory(public_providers().listed, near),
         near=near[:100],
     )
 
 
 @bp.get("/<slug>")
 def profile(slug: str):
-    provider = provider_profile(slug[:80], public_directory().by_slug)
+    provider = provider_profile(slug[:80], public_providers().by_slug)
     if provider is None:
         abort(404)
     hours_at = {

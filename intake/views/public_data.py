@@ -13,8 +13,10 @@ from sqlalchemy import event
 from ..extensions import db
 from ..services.public_cache import (
     PublicDataCache,
-    PublicDirectory,
-    load_public_directory,
+    PublicLocation,
+    PublicProviders,
+    load_public_locations,
+    load_public_providers,
     touches_public_data,
 )
 
@@ -29,9 +31,14 @@ def init_app(app: Flask) -> None:
         event.listen(db.session, "after_commit", _announce_public_change)
 
 
-def public_directory() -> PublicDirectory:
-    """The snapshot for this request: no query while it is warm."""
-    return current_app.extensions[_EXTENSION].current(load_public_directory)
+def public_locations() -> tuple[PublicLocation, ...]:
+    """Every location by name (the footer's list): no query while warm."""
+    return current_app.extensions[_EXTENSION].current("locations", load_public_locations)
+
+
+def public_providers() -> PublicProviders:
+    """The listed providers, their locations and hours: no query while warm."""
+    return current_app.extensions[_EXTENSION].current("providers", load_public_providers)
 
 
 def _note_public_change(session, _flush_context) -> None:
