@@ -137,13 +137,18 @@ PUBLIC_MODELS = (Location, Provider, WorkingHours, AppointmentType)
 
 def touches_public_data(session) -> bool:
     """Whether the pending changes of a session alter what the public pages show. A user
-    counts when removed or (de)activated: `listed()` shows only active staff accounts."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    counts when removed or (de)activated: `listed()` shows only active staff accounts (a new
+    user is listed only once a new provider profile, a change itself, links to them)."""
+    for obj in session.new:
         if isinstance(obj, PUBLIC_MODELS):
             return True
-        if isinstance(obj, User) and (
-            obj in session.deleted or inspect(obj).attrs.active.history.has_changes()
-        ):
+    for obj in session.deleted:
+        if isinstance(obj, (*PUBLIC_MODELS, User)):
+            return True
+    for obj in session.dirty:  # dirty may mean "touched": ask for a net change
+        if isinstance(obj, PUBLIC_MODELS) and session.is_modified(obj):
+            return True
+        if isinstance(obj, User) and inspect(obj).attrs.active.history.has_changes():
             return True
     return False
 
