@@ -15,6 +15,11 @@ PRIVATE_PATH = re.compile(
 )
 # Files the same for everyone: cacheable and compressible whoever asks.
 PUBLIC_FILE_ENDPOINTS = frozenset({"static", "icons.favicon"})
+# Pages the same for every anonymous visitor: a browser may keep them, asking each time
+# whether they changed (ETag), so a repeat visit costs a 304 and no body.
+PUBLIC_PAGE_ENDPOINTS = frozenset(
+    {"public.home", "public.dry_needling", "providers.directory", "providers.profile"}
+)
 # Monitors may probe the app itself over plain http; the answer holds nothing private.
 PLAIN_HTTP_ENDPOINTS = frozenset({"health.healthz"})
 
@@ -62,9 +67,28 @@ def finish(response: Response) -> Response:
     if may_hold_personal_data(response):
         # Never kept by a browser's back button, a shared computer or a proxy cache.
         response.headers["Cache-Control"] = "no-store"
+    elif is_public_page(response):
+        revalidate_public_page(response)
     if may_compress(response):
         response = compress_closing_files(response)
     return response
+
+
+def is_public_page(response: Response) -> bool:
+    return (
+        request.endpoint in PUBLIC_PAGE_ENDPOINTS
+        and request.method in ("GET", "HEAD")
+        and response.status_code == 200
+    )
+
+
+def revalidate_public_page(response: Response) -> None:
+    """ETag from the body: any change (an admin's edit, a new release) gives a new one.
+    `no-cache` lets the browser keep the page but never use it unasked. Flask-Compress
+    suffixes the ETag of a compressed page (":gzip") and answers that variant's 304 itself."""
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)
 
 
 def compress_closing_files(response: Response) -> Response:

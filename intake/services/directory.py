@@ -1,20 +1,22 @@
-"""The provider directory: every provider, optionally ordered by distance from a place."""
+"""The provider directory: every listed provider, optionally ordered by distance from a place.
 
+It works on the public snapshot (services/public_cache.py), not on ORM rows, so a warm page
+reads nothing from the database."""
+
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from ..domain.geo import Place, Point, UnknownPlace, distance_miles, locate
-from ..extensions import db
-from ..models import Location, Provider, User
+from .public_cache import PublicLocation, PublicProvider, listed
+
+__all__ = ["Directory", "ProviderCard", "listed", "provider_directory", "provider_profile"]
 
 
 @dataclass(frozen=True)
 class ProviderCard:
-    provider: Provider
+    provider: PublicProvider
     miles: float | None = None
-    nearest: Location | None = None
+    nearest: PublicLocation | None = None
 
 
 @dataclass(frozen=True)
@@ -24,15 +26,8 @@ class Directory:
     unknown_place: str | None = None
 
 
-def listed():
-    """Providers patients can see and book: those whose staff account is active."""
-    return select(Provider).join(Provider.user).where(User.active)
-
-
-def provider_directory(near: str = "") -> Directory:
-    providers = db.session.scalars(
-        listed().options(selectinload(Provider.locations)).order_by(Provider.display_name)
-    ).all()
+def provider_directory(providers: Sequence[PublicProvider], near: str = "") -> Directory:
+    """`providers`: the listed ones by name, from the public cache (views/public_data.py)."""
     near = near.strip()
     if not near:
         return Directory([ProviderCard(p) for p in providers])
@@ -46,20 +41,16 @@ def provider_directory(near: str = "") -> Directory:
     return Directory(cards, place=place)
 
 
-def _card_near(provider: Provider, point: Point) -> ProviderCard:
+def _card_near(provider: PublicProvider, point: Point) -> ProviderCard:
     by_distance = sorted(
-        (distance_miles(point, Point(loc.latitude, loc.longitude)), loc.name, loc)
+        (distance_miles(point, Point(loc.latitude, loc.longitude)), loc.name, loc.id, loc)
         for loc in provider.locations
     )
     if not by_distance:
         return ProviderCard(provider)
-    miles, _, location = by_distance[0]
+    miles, _, _, location = by_distance[0]
     return ProviderCard(provider, miles, location)
 
 
-def provider_profile(slug: str) -> Provider | None:
-    return db.session.scalars(
-        listed()
-        .where(Provider.slug == slug)
-        .options(selectinload(Provider.locations), selectinload(Provider.working_hours))
-    ).first()
+def provider_profile(slug: str, by_slug: dict[str, PublicProvider]) -> PublicProvider | None:
+    return by_slug.get(slug)

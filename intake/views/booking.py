@@ -18,6 +18,7 @@ from ..services.directory import provider_directory
 from ..services.errors import BookingError, NotReady, SlotTaken
 from ..services.readiness import StepName, assess
 from .helpers import parse_start, parse_week
+from .public_data import public_providers
 
 bp = Blueprint("booking", __name__, url_prefix="/book")
 WEEK = timedelta(days=7)
@@ -34,7 +35,8 @@ def _movable(appointment_id: int | None) -> int | None:
 
 @bp.get("")
 def choose_provider():
-    return render_template("booking/providers.html", directory=provider_directory())
+    providers = public_providers().listed
+    return render_template("booking/providers.html", directory=provider_directory(providers))
 
 
 @bp.get("/<slug>")

@@ -1,6 +1,7 @@
 """Template filters and globals shared by every page, and helpers shared by the blueprints."""
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -8,14 +9,16 @@ import markdown as markdown_lib
 import nh3
 from flask import Flask, current_app, g, request
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..database import set_client_address
 from ..extensions import db
 from ..form_fields import FIRST_DAY, LAST_DAY
 from ..formatting import WEEKDAYS, clock, iso_minute, local_datetime, long_date, phone_display, when
-from ..models import Location, utcnow
+from ..models import utcnow
+from ..services.public_cache import PublicLocation
+from .public_data import init_app as init_public_data
+from .public_data import public_locations
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +63,16 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def clinic_locations() -> list[Location]:
-    """The footer's list; one query a request, and an error page still renders without it."""
+def clinic_locations() -> Sequence[PublicLocation]:
+    """The footer's list, from the public cache (no query while warm); an error page still
+    renders without it."""
     if "clinic_locations" not in g:
         try:
-            g.clinic_locations = db.session.scalars(select(Location).order_by(Location.name)).all()
+            g.clinic_locations = public_locations()
         except SQLAlchemyError as error:
             db.session.rollback()
             log.warning("footer locations unavailable (%s)", type(error).__name__)
-            g.clinic_locations = []
+            g.clinic_locations = ()
     return g.clinic_locations
 
 
@@ -89,6 +93,7 @@ def forget_client_address(_error=None) -> None:
 
 
 def register(app: Flask) -> None:
+    init_public_data(app)
     app.before_request(remember_client_address)
     app.teardown_request(forget_client_address)
     app.add_template_filter(render_markdown, "markdown")

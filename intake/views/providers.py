@@ -4,22 +4,28 @@ from itertools import groupby
 
 from flask import Blueprint, abort, render_template, request
 
+from ..domain.geo import zip_index
 from ..services.directory import provider_directory, provider_profile
+from .public_data import public_providers
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
+# The ZIP index is loaded with the app, not by the first visitor who searches.
+bp.record_once(lambda _state: zip_index())
 
 
 @bp.get("")
 def directory():
     near = request.args.get("near", "")
     return render_template(
-        "providers/directory.html", directory=provider_directory(near), near=near[:100]
+        "providers/directory.html",
+        directory=provider_directory(public_providers().listed, near),
+        near=near[:100],
     )
 
 
 @bp.get("/<slug>")
 def profile(slug: str):
-    provider = provider_profile(slug[:80])
+    provider = provider_profile(slug[:80], public_providers().by_slug)
     if provider is None:
         abort(404)
     hours_at = {

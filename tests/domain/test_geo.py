@@ -40,3 +40,28 @@ def test_locate_zip_and_city(text, label):
 def test_unknown_places_are_refused(text):
     with pytest.raises(UnknownPlace):
         locate(text)
+
+
+@pytest.mark.parametrize("zip_code", ["00501", "02108", "27701", "60601", "94105", "99950"])
+def test_the_compact_index_agrees_with_the_zipcodes_package(zip_code):
+    zipcodes = pytest.importorskip("zipcodes")
+    (known,) = zipcodes.matching(zip_code)
+    place = locate(zip_code)
+    assert place.label == f"{zip_code} ({known['city']}, {known['state']})"
+    assert place.point == Point(float(known["lat"]), float(known["long"]))
+
+
+def test_a_city_is_the_mean_of_its_standard_zips():
+    zipcodes = pytest.importorskip("zipcodes")
+    durham = [
+        z for z in zipcodes.filter_by(city="Durham", state="NC") if z["zip_code_type"] == "STANDARD"
+    ]
+    point = locate("Durham, NC").point
+    assert point.latitude == pytest.approx(sum(float(z["lat"]) for z in durham) / len(durham))
+    assert point.longitude == pytest.approx(sum(float(z["long"]) for z in durham) / len(durham))
+
+
+def test_the_index_holds_every_us_zip():
+    from intake.domain.geo import zip_index
+
+    assert len(zip_index()) > 40_000

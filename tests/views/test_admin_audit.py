@@ -126,14 +126,14 @@ def test_the_list_runs_the_same_queries_for_5_rows_as_for_50(
         assert page.count("<td>10.9.0.1</td>") == rows
         return [q for q in queries if q.lstrip().upper().startswith("SELECT")]
 
+    client.get("/admin/audit")  # the footer's locations are cached from here on
     add_rows(5)
     five = selects_for_list(5)
     add_rows(45)
     fifty = selects_for_list(50)
     assert len(five) == len(fifty)
-    # The signed-in user, the footer's locations, the actions known to the filter, the
-    # count and the page itself.
-    assert len(fifty) == 5, fifty
+    # The signed-in user, the actions known to the filter, the count and the page itself.
+    assert len(fifty) == 4, fifty
 
 
 def test_the_csv_export_holds_the_filtered_rows_and_defuses_formulas(

@@ -1,0 +1,54 @@
+"""The public directory cache wired into the app: one cache per app, fed by the session.
+
+A commit that changed public data (services/public_cache.touches_public_data) replaces the
+stamp file in the instance folder, so every worker rebuilds on its next request. The check
+sits on the session rather than in each admin service: the therapist's hours page, the
+commands and the demo seed change the same rows, and none of them can forget it."""
+
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+
+from ..extensions import db
+from ..services.public_cache import (
+    PublicDataCache,
+    PublicLocation,
+    PublicProviders,
+    load_public_locations,
+    load_public_providers,
+    touches_public_data,
+)
+
+_CHANGED = "intake_public_data_changed"  # session.info: a flush in this transaction changed it
+_EXTENSION = "intake_public_data"
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_EXTENSION] = PublicDataCache(Path(app.instance_path) / "public-data.stamp")
+    if not event.contains(db.session, "after_flush", _note_public_change):
+        event.listen(db.session, "after_flush", _note_public_change)
+        event.listen(db.session, "after_commit", _announce_public_change)
+
+
+def public_locations() -> tuple[PublicLocation, ...]:
+    """Every location by name (the footer's list): no query while warm."""
+    return current_app.extensions[_EXTENSION].current("locations", load_public_locations)
+
+
+def public_providers() -> PublicProviders:
+    """The listed providers, their locations and hours: no query while warm."""
+    return current_app.extensions[_EXTENSION].current("providers", load_public_providers)
+
+
+def _note_public_change(session, _flush_context) -> None:
+    # Never cleared on rollback: a needless rebuild is cheap, a missed one shows stale pages.
+    if touches_public_data(session):
+        session.info[_CHANGED] = True
+
+
+def _announce_public_change(session) -> None:
+    if session.info.pop(_CHANGED, False) and has_app_context():
+        cache = current_app.extensions.get(_EXTENSION)
+        if cache is not None:
+            cache.mark_changed()

@@ -1,0 +1,146 @@
+"""Public pages are the same for every visitor: once warm they read nothing from the database,
+a browser's repeat visit gets a 304, and an admin's change shows on the very next request, in
+this worker and in any other."""
+
+from datetime import time
+
+import pytest
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import Provider
+from intake.permissions import Role
+from tests.conftest import PASSWORD
+
+PUBLIC_PAGES = ["/", "/dry-needling", "/providers?near=27701", "/providers/ada"]
+
+
+@pytest.fixture
+def durham(make_location):
+    return make_location("27701", name="Durham Central", slug="durham")
+
+
+@pytest.fixture
+def ada(durham, make_provider):
+    return make_provider(
+        "Ada Lovelace", [durham], hours=[(durham, 0, time(9), time(17))], slug="ada"
+    )
+
+
+@pytest.fixture
+def admin_browser(app, make_user):
+    """The admin works in a browser of their own; the visitor's `client` stays anonymous."""
+    browser = app.test_client()
+    admin = make_user(Role.ADMIN)
+    response = browser.post("/account/login", data={"email": admin.email, "password": PASSWORD})
+    assert response.status_code == 302
+    return browser
+
+
+def rename_location(browser, location_id: int, name: str) -> None:
+    form = {
+        "name": name,
+        "slug": "durham",
+        "address": "1 Main St",
+        "city": "Durham",
+        "state": "NC",
+        "zip_code": "27701",
+        "phone": "(919) 555-0199",
+        "timezone": "America/New_York",
+    }
+    response = browser.post(f"/admin/locations/{location_id}", data=form)
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_a_warm_public_page_reads_nothing_from_the_database(client, ada, count_queries, path):
+    assert client.get(path).status_code == 200  # the first visit fills the cache
+    with count_queries() as statements:
+        response = client.get(path)
+    assert response.status_code == 200
+    assert statements == []
+
+
+def test_the_footer_adds_no_query_for_a_signed_in_patient(
+    client, ada, make_user, login_as, count_queries
+):
+    login_as(make_user(Role.PATIENT))
+    client.get("/")
+    with count_queries() as statements:
+        page = client.get("/").get_data(as_text=True)
+    assert "Durham Central" in page
+    assert not [s for s in statements if "locations" in s]
+
+
+def test_an_admin_renaming_a_location_shows_on_the_next_public_request(
+    client, ada, durham, admin_browser
+):
+    assert "Durham Central" in client.get("/").get_data(as_text=True)
+    rename_location(admin_browser, durham.id, "Durham Riverside")
+    for path in PUBLIC_PAGES:
+        page = client.get(path).get_data(as_text=True)
+        assert "Durham Riverside" in page, path
+        assert "Durham Central" not in page, path
+
+
+def test_a_deactivated_therapist_leaves_the_directory_at_once(client, ada, admin_browser):
+    assert "Ada Lovelace" in client.get("/providers").get_data(as_text=True)
+    response = admin_browser.post(f"/admin/users/{ada.user_id}/deactivate")
+    assert response.status_code == 302
+    assert "Ada Lovelace" not in client.get("/providers").get_data(as_text=True)
+    assert client.get("/providers/ada").status_code == 404
+
+
+def test_another_worker_sees_an_admin_change_on_its_next_request(
+    client, ada, durham, admin_browser, make_app
+):
+    other_worker = make_app().test_client()  # same database and instance folder
+    assert "Durham Central" in other_worker.get("/providers/ada").get_data(as_text=True)
+    rename_location(admin_browser, durham.id, "Durham Riverside")
+    page = other_worker.get("/providers/ada").get_data(as_text=True)
+    assert "Durham Riverside" in page and "Durham Central" not in page
+
+
+def test_a_change_made_outside_the_admin_pages_shows_too(app, client, ada):
+    assert "Accepting new patients" in client.get("/providers/ada").get_data(as_text=True)
+    with app.app_context():
+        provider = db.session.scalars(select(Provider).where(Provider.slug == "ada")).one()
+        provider.accepting_new_patients = False
+        db.session.commit()
+    page = client.get("/providers/ada").get_data(as_text=True)
+    assert "Not taking new patients right now" in page
+
+
+def test_a_commit_that_changes_nothing_public_keeps_the_cache_warm(
+    app, client, ada, make_user, count_queries
+):
+    client.get("/")
+    make_user(Role.PATIENT)  # a new patient account is not on any public page
+    with count_queries() as statements:
+        client.get("/")
+    assert statements == []
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_a_repeat_visit_is_answered_304_without_a_body(client, ada, path):
+    first = client.get(path)
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["Content-Security-Policy"]  # the security headers stay
+
+
+def test_an_admin_change_gives_the_page_a_new_etag(client, ada, durham, admin_browser):
+    before = client.get("/providers/ada").headers["ETag"]
+    rename_location(admin_browser, durham.id, "Durham Riverside")
+    after = client.get("/providers/ada", headers={"If-None-Match": before})
+    assert after.status_code == 200
+    assert after.headers["ETag"] != before
+
+
+def test_a_signed_in_visitor_gets_no_etag_and_no_stored_copy(client, ada, make_user, login_as):
+    login_as(make_user(Role.PATIENT))
+    response = client.get("/providers/ada")
+    assert "ETag" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
