@@ -14,7 +14,7 @@ from intake.models import Appointment, AppointmentEvent, AppointmentStatus, Outb
 from intake.permissions import Role
 from tests.conftest import PASSWORD
 from tests.support.answers import form_answers
-from tests.support.clock import at, next_weekday_at
+from tests.support.clock import at, next_weekday, next_weekday_at
 from tests.views.test_consent import signing
 
 DURHAM = ZoneInfo("America/New_York")
@@ -181,11 +181,10 @@ def test_the_slot_page_runs_the_same_queries_with_5_or_60_visits_booked(
 ):
     """Ben's 9-12 mornings take four 30-minute visits (each held 40 minutes): 9:00, 9:40,
     10:20 and 11:00. The page shows the week of the first visits."""
-    monday = future_weekday(days_ahead=7).astimezone(DURHAM).date()
+    monday = next_weekday(datetime.now(UTC), days_ahead=7)
     monday -= timedelta(days=monday.weekday())
     visits = [
-        datetime.combine(monday + timedelta(weeks=week, days=day), time(9), tzinfo=DURHAM)
-        + timedelta(minutes=40 * turn)
+        at(monday + timedelta(weeks=week, days=day), 9) + timedelta(minutes=40 * turn)
         for turn, week in [(0, 0), (2, 0), (0, 1), (1, 1), (2, 1), (3, 1), (0, 2), (1, 2)]
         for day in range(5)
     ]  # 40: 10 in the week shown, 30 after it; 20 more are cancelled below
