@@ -44,8 +44,9 @@ class WouldDropAppointments(ScheduleError):
         ]
 
 
-def on_grid(value: time) -> bool:
-    return value.second == 0 and value.microsecond == 0 and value.minute % 15 == 0
+def on_grid(value: time, grid_minutes: int) -> bool:
+    minutes = value.hour * 60 + value.minute
+    return value.second == 0 and value.microsecond == 0 and minutes % grid_minutes == 0
 
 
 # --- weekly hours ----------------------------------------------------------------------------
@@ -62,14 +63,23 @@ def hours_of(provider: Provider) -> list[WorkingHours]:
 
 
 def add_hours(
-    provider: Provider, actor: User, location_id: int, weekday: int, starts: time, ends: time
+    provider: Provider,
+    actor: User,
+    location_id: int,
+    weekday: int,
+    starts: time,
+    ends: time,
+    *,
+    grid_minutes: int,
 ) -> WorkingHours:
+    """A weekly block of hours on the clinic's slot grid (INTAKE_SLOT_GRID_MINUTES)."""
     if location_id not in {loc.id for loc in provider.locations}:
         raise ScheduleError("Please choose one of the locations you work at.")
     if not 0 <= weekday <= 6:
         raise ScheduleError("Please choose a day of the week.")
-    if not (on_grid(starts) and on_grid(ends)):
-        raise ScheduleError("Hours start and end on the quarter hour.")
+    if not (on_grid(starts, grid_minutes) and on_grid(ends, grid_minutes)):
+        step = "the quarter hour" if grid_minutes == 15 else f"a {grid_minutes}-minute step"
+        raise ScheduleError(f"Hours start and end on {step}.")
     if starts >= ends:
         raise ScheduleError("The block must end after it starts.")
     begin_write(db.session, provider.id)  # the overlap check and the insert see the same hours

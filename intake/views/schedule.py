@@ -167,6 +167,7 @@ def add_hours(provider):
             form.weekday.data,
             form.starts.data,
             form.ends.data,
+            grid_minutes=current_settings().slot_grid_minutes,
         )
     except ScheduleError as error:
         form.starts.errors = [str(error)]

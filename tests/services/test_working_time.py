@@ -149,6 +149,16 @@ def test_removing_someone_elses_block_is_a_lookup_error(inside, make_provider, c
 # --- adding hours ----------------------------------------------------------------------------
 
 
+def test_hours_follow_the_clinics_slot_grid_not_a_fixed_quarter_hour(inside, clinic):
+    with inside() as (provider, ben):
+        with pytest.raises(ScheduleError, match="a 30-minute step"):
+            add_hours(provider, ben, clinic.location.id, 0, time(12, 15), time(13), grid_minutes=30)
+        block = add_hours(
+            provider, ben, clinic.location.id, 0, time(12, 30), time(13), grid_minutes=30
+        )
+        assert (block.starts, block.ends) == (time(12, 30), time(13))
+
+
 @pytest.mark.parametrize(
     ("starts", "ends", "error"),
     [
@@ -165,10 +175,10 @@ def test_adding_hours(inside, clinic, starts, ends, error):
     with inside() as (provider, ben):
         if error:
             with pytest.raises(error):
-                add_hours(provider, ben, clinic.location.id, 0, starts, ends)
+                add_hours(provider, ben, clinic.location.id, 0, starts, ends, grid_minutes=15)
             assert len(db.session.scalars(select(WorkingHours)).all()) == 5
             return
-        block = add_hours(provider, ben, clinic.location.id, 0, starts, ends)
+        block = add_hours(provider, ben, clinic.location.id, 0, starts, ends, grid_minutes=15)
         assert (block.weekday, block.starts, block.ends) == (0, starts, ends)
         audit = db.session.scalars(select(AuditEvent)).one()
         assert (audit.action, audit.actor_id, audit.object_id) == (
@@ -186,14 +196,14 @@ def test_hours_cannot_overlap_at_another_location(app, inside, clinic, make_loca
         db.session.commit()
     with inside() as (provider, ben):
         with pytest.raises(HoursOverlap) as refused:
-            add_hours(provider, ben, raleigh.id, 0, time(11, 30), time(14))
+            add_hours(provider, ben, raleigh.id, 0, time(11, 30), time(14), grid_minutes=15)
         assert [b.location.name for b in refused.value.blocks] == ["Durham Central"]
 
 
 def test_hours_only_at_own_locations(inside, make_location):
     elsewhere = make_location("27601", name="Elsewhere")
     with inside() as (provider, ben), pytest.raises(ScheduleError, match="locations you work at"):
-        add_hours(provider, ben, elsewhere.id, 5, time(9), time(10))
+        add_hours(provider, ben, elsewhere.id, 5, time(9), time(10), grid_minutes=15)
 
 
 # --- time off --------------------------------------------------------------------------------
