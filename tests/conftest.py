@@ -121,10 +121,25 @@ def client(app):
     return app.test_client()
 
 
+def _body_closed_early(app):
+    """Werkzeug's server closes the response body only after draining the socket, and a
+    browser that hangs up during the drain leaves a static file open; read and close first."""
+
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return wsgi
+
+
 @pytest.fixture
 def live_server(app):
     """The test app served on 127.0.0.1 at a free port, in a thread, for one test."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _body_closed_early(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
