@@ -107,9 +107,9 @@ def small_database_url(given: str | None) -> str:
     return url
 
 
-def free_slot_plan(app, count: int) -> list[dict]:
-    """Forms for `count` free slots that cannot clash: one type, and per provider each start
-    after the previous one's buffer. Providers take turns, so the load spreads. From the
+def free_slot_plan(app, count: int | None) -> list[dict]:
+    """Forms for `count` (None: all) free slots that cannot clash: one type, and per provider
+    each start after the previous one's buffer. Providers take turns, so the load spreads. From the
     third week on, so the slot page measured (next week) looks the same run after run."""
     with app.app_context():
         kind, now, today = shortest_type(), utcnow(), clinic_today()
@@ -133,7 +133,7 @@ def free_slot_plan(app, count: int) -> list[dict]:
                     kept.append((start, location_id, provider.slug))
             per_provider.append(kept)
     turns = [slot for turn in zip_longest(*per_provider) for slot in turn if slot is not None]
-    if len(turns) < count:
+    if count is not None and len(turns) < count:
         raise SystemExit(f"only {len(turns)} free slots that cannot clash; {count} wanted")
     return [
         {"slug": slug, "location": location_id, "type": kind.id, "start": iso_minute(start)}
