@@ -158,25 +158,45 @@ class PublicDataCache:
     built under, and for `max_age` seconds at most: a change the hook cannot see (psql, a
     restore, a stamp that could not be written) shows within that time anyway."""
 
-    def __init__(self, stamp: Path, max_age: float = 300.0):
+    def __init__(self, stamp: Path, max_age: float = 300.0, max_pages: int = 256):
         self.stamp = stamp
         self.max_age = max_age
+        self.max_pages = max_pages  # one per directory search typed: bounded whatever is typed
         self._held: dict[str, tuple[tuple | None, float, Any]] = {}
+        self._pages: dict[str, tuple[tuple | None, float, str]] = {}
 
     def current(self, name: str, load: Callable[[], T]) -> T:
         seen = self._stamp_identity()  # read before loading: a change meanwhile means reload
         held = self._held.get(name)
-        if held is not None and held[0] == seen and monotonic() - held[1] < self.max_age:
+        if self._fresh(held, seen):
             return held[2]
         built_at = monotonic()
         snapshot = load()
         self._held[name] = (seen, built_at, snapshot)
         return snapshot
 
+    def page(self, key: str, render: Callable[[], tuple[Any, bool]]) -> Any:
+        """A page the same for every visitor, by key (its address): rendered again only when
+        public data changed. render() gives (what the view returns, whether it may be kept)."""
+        seen = self._stamp_identity()
+        held = self._pages.get(key)
+        if self._fresh(held, seen):
+            return held[2]
+        built_at = monotonic()
+        page, keep = render()
+        if keep:
+            if len(self._pages) >= self.max_pages:
+                self._pages = {}
+            self._pages[key] = (seen, built_at, page)
+        return page
+
+    def _fresh(self, held: tuple | None, seen: tuple | None) -> bool:
+        return held is not None and held[0] == seen and monotonic() - held[1] < self.max_age
+
     def mark_changed(self) -> None:
         """Replace the stamp with a new file: a new inode, so even two changes within one
         tick of the file system's clock give a different identity."""
-        self._held = {}  # this process knows at once, even if the file cannot be written
+        self._held, self._pages = {}, {}  # this process knows at once, even unwritten
         try:
             self.stamp.parent.mkdir(parents=True, exist_ok=True)
             fresh = self.stamp.with_name(f"{self.stamp.name}.{secrets.token_hex(6)}")

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, render_template, request
 
 from ..domain.geo import zip_index
 from ..services.directory import provider_directory, provider_profile
-from .public_data import public_providers
+from .public_data import public_providers, same_for_every_visitor
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
 # The ZIP index is loaded with the app, not by the first visitor who searches.
@@ -14,6 +14,7 @@ bp.record_once(lambda _state: zip_index())
 
 
 @bp.get("")
+@same_for_every_visitor
 def directory():
     near = request.args.get("near", "")
     return render_template(
@@ -24,6 +25,7 @@ def directory():
 
 
 @bp.get("/<slug>")
+@same_for_every_visitor
 def profile(slug: str):
     provider = provider_profile(slug[:80], public_providers().by_slug)
     if provider is None:

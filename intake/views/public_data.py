@@ -5,12 +5,15 @@ stamp file in the instance folder, so every worker rebuilds on its next request.
 sits on the session rather than in each admin service: the therapist's hours page, the
 commands and the demo seed change the same rows, and none of them can forget it."""
 
+from functools import wraps
 from pathlib import Path
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, request
+from flask_login import current_user
 from sqlalchemy import event
 
 from ..extensions import db
+from ..headers import renders_csrf_token
 from ..services.public_cache import (
     PublicDataCache,
     PublicLocation,
@@ -39,6 +42,29 @@ def public_locations() -> tuple[PublicLocation, ...]:
 def public_providers() -> PublicProviders:
     """The listed providers, their locations and hours: no query while warm."""
     return current_app.extensions[_EXTENSION].current("providers", load_public_providers)
+
+
+def same_for_every_visitor(view):
+    """A page whose anonymous version is the same for everyone until public data changes:
+    rendered once per worker and version, then served as it was. Signed-in visitors, and
+    anyone with a session (a flash message, a half-done form), get theirs rendered."""
+
+    @wraps(view)
+    def served(*args, **kwargs):
+        if current_user.is_authenticated or current_app.config["SESSION_COOKIE_NAME"] in (
+            request.cookies
+        ):
+            return view(*args, **kwargs)
+
+        def render():
+            page = view(*args, **kwargs)
+            # Only a plain page, and never one holding a CSRF token (it is the visitor's own).
+            return page, isinstance(page, str) and not renders_csrf_token()
+
+        cache = current_app.extensions[_EXTENSION]
+        return cache.page(f"{request.host}{request.full_path}", render)
+
+    return served
 
 
 def _note_public_change(session, _flush_context) -> None:

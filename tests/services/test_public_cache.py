@@ -52,3 +52,31 @@ def test_an_unwritable_stamp_still_refreshes_this_worker(tmp_path, caplog):
     cache.current("providers", load)
     assert len(loads) == 2
     assert "stamp not written" in caplog.text
+
+
+def test_stored_pages_stay_bounded_whatever_addresses_are_asked(tmp_path):
+    cache = PublicDataCache(tmp_path / "public-data.stamp", max_pages=3)
+    renders = []
+
+    def render(key):
+        renders.append(key)
+        return f"page for {key}", True
+
+    for n in range(10):  # a visitor typing ten different searches
+        cache.page(f"/providers?near={n}", lambda n=n: render(n))
+    assert len(cache._pages) <= 3
+    cache.page("/providers?near=9", lambda: render("again"))
+    assert renders[-1] == 9  # the latest is still held, not rendered again
+
+
+def test_a_page_that_may_not_be_kept_is_rendered_each_time(tmp_path):
+    cache = PublicDataCache(tmp_path / "public-data.stamp")
+    renders = []
+
+    def render_with_a_token():
+        renders.append(1)
+        return "a page holding this visitor's CSRF token", False
+
+    for _ in range(2):
+        cache.page("/", render_with_a_token)
+    assert len(renders) == 2

@@ -144,3 +144,20 @@ def test_a_signed_in_visitor_gets_no_etag_and_no_stored_copy(client, ada, make_u
     response = client.get("/providers/ada")
     assert "ETag" not in response.headers
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_a_signed_in_visitor_never_gets_the_anonymous_copy(client, ada, make_user, login_as, path):
+    assert "Sign out" not in client.get(path).text  # an anonymous visit fills the cache
+    login_as(make_user(Role.PATIENT, first_name="Grace"))
+    assert "Sign out" in client.get(path).text
+    client.post("/account/logout", data={})  # and the other way round
+    assert "Sign out" not in client.get(path).text
+
+
+def test_a_flash_message_reaches_its_visitor_past_the_stored_copy(app, client, ada):
+    assert client.get("/").status_code == 200  # the anonymous copy is stored
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Your message was sent.")]
+    assert "Your message was sent." in client.get("/").text
+    assert "Your message was sent." not in app.test_client().get("/").text
