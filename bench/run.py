@@ -568,7 +568,7 @@ def main() -> None:
             stop_group(bare.process)
     finally:
         stop_group(app_server.process)
-    print_table(results, args, source.partition(":")[0], memory, lock_ms)
+    print_table(results, args, source.partition(":")[0].partition("+")[0], memory, lock_ms)
 
 
 if __name__ == "__main__":
