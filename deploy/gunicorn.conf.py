@@ -34,7 +34,10 @@ control_socket_disable = True
 
 def when_ready(server):
     """Every template compiled once in the master too, rather than in each worker on its
-    first requests (~0.3 s and ~2 MB each)."""
+    first requests (~0.3 s and ~2 MB each). Without a preload, loading the app here would
+    make one anyway."""
+    if not server.cfg.preload_app:
+        return
     jinja_env = server.app.wsgi().jinja_env
     for name in jinja_env.list_templates():
         jinja_env.get_template(name)

@@ -22,9 +22,11 @@ def settings(monkeypatch):
     return runpy.run_path(str(CONFIG))
 
 
-def master_with(app):
+def master(load, preload_app=True):
     """What the hooks get from gunicorn: the arbiter, whose app loads (once) the Flask app."""
-    return SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app))
+    return SimpleNamespace(
+        app=SimpleNamespace(wsgi=load), cfg=SimpleNamespace(preload_app=preload_app)
+    )
 
 
 def test_the_app_is_loaded_once_in_the_master(settings):
@@ -49,7 +51,7 @@ def test_post_fork_drops_the_inherited_pool_without_closing_its_connections(sett
     closed = []
     event.listen(inherited, "close", lambda *_: closed.append(True))
 
-    settings["post_fork"](master_with(app), SimpleNamespace())
+    settings["post_fork"](master(lambda: app), SimpleNamespace())
 
     with app.app_context():
         assert db.engine.pool is not inherited
@@ -59,11 +61,17 @@ def test_post_fork_drops_the_inherited_pool_without_closing_its_connections(sett
 
 
 def test_when_ready_compiles_every_template_before_the_workers_fork(settings, app):
-    settings["when_ready"](master_with(app))
+    settings["when_ready"](master(lambda: app))
     names = app.jinja_env.list_templates()
     assert len(names) > 20
     compiled = {name for _loader, name in app.jinja_env.cache}
     assert compiled == set(names)
+
+
+def test_without_a_preload_when_ready_leaves_loading_the_app_to_the_workers(settings):
+    loads = []
+    settings["when_ready"](master(lambda: loads.append("app"), preload_app=False))
+    assert loads == []
 
 
 def test_pre_fork_freezes_what_the_master_holds(settings, monkeypatch):
