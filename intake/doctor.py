@@ -7,8 +7,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask
 from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
@@ -93,6 +91,11 @@ def proxy(config: Mapping) -> list[str]:
 
 
 def database(config: Mapping, migrations_dir: str) -> list[str]:
+    # Here, not at the top: commands.py imports this module in every app process, and
+    # Alembic costs a web worker ~11 MB it would never use (see extensions.LazyMigrate).
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     url = make_url(config["SQLALCHEMY_DATABASE_URI"])
     shown = url.render_as_string(hide_password=True)
     if url.get_backend_name() == "sqlite" and not os.path.exists(url.database or ""):

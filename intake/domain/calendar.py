@@ -3,9 +3,11 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODUCT_ID = "-//Dry Needling Clinic//Intake and Booking//EN"
 
@@ -32,6 +34,9 @@ def build_calendar(
 ) -> str:
     """METHOD REQUEST or CANCEL for an email attachment; no method for a subscribed feed.
     stamped_at (aware) is when this copy was made: every event's DTSTAMP."""
+    # Imported here: only booking emails and feeds need it, and it costs each worker ~3 MB.
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -52,7 +57,9 @@ def build_calendar(
     return calendar.to_ical().decode("utf-8")
 
 
-def _event(item: CalendarEvent, stamped_at: datetime) -> Event:
+def _event(item: CalendarEvent, stamped_at: datetime) -> "Event":
+    from icalendar import Event  # see build_calendar
+
     zone = ZoneInfo(item.zone)
     event = Event()
     event.add("uid", item.uid)

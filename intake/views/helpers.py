@@ -5,8 +5,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-import markdown as markdown_lib
-import nh3
 from flask import Flask, current_app, g, request
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
@@ -78,6 +76,10 @@ def clinic_locations() -> Sequence[PublicLocation]:
 
 def render_markdown(text: str) -> Markup:
     """Our Markdown as HTML, sanitised so a stray tag in a consent text cannot run."""
+    # Imported here: only the consent pages need them, and they cost each worker ~3 MB.
+    import markdown as markdown_lib
+    import nh3
+
     # nh3 has just removed every unsafe tag and attribute: the HTML is safe to mark as such.
     return Markup(nh3.clean(markdown_lib.markdown(text, output_format="html")))  # noqa: S704  # nosec
 
