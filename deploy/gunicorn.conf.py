@@ -55,5 +55,8 @@ def post_fork(server, worker):
     worker opens its own. create_app opens none, so this is a safeguard."""
     from intake.extensions import db
 
-    with server.app.wsgi().app_context():
+    app = server.app.wsgi()
+    if "sqlalchemy" not in app.extensions:  # bench/run serves its bare Flask app with this file
+        return
+    with app.app_context():
         db.engine.dispose(close=False)
