@@ -66,7 +66,7 @@ def begin_write(session, *provider_ids: int | None, keep_loaded: bool = False) -
     transaction that read first cannot upgrade once another worker has written). PostgreSQL:
     the rows of the given providers are locked FOR UPDATE, so hours, time off and bookings of
     one provider run one at a time; without a provider it relies on constraints and revisions.
-    A request that began with the SQLite write lock (any POST, see _request_mode) already
+    A request that began with the SQLite write lock (a POST, see _request_mode) already
     holds it, and nothing it read can have changed: it keeps its transaction and what it
     loaded, rather than reading it all again.
 

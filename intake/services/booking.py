@@ -62,8 +62,8 @@ def request_appointment(
     is missing, SlotTaken when someone was quicker; a second tab's request is returned.
 
     Everything but the free-time check is read before the write lock and not read again:
-    the readiness read here is what the request records (staff check it again when they
-    confirm), and the provider, place and type are as the view loaded them."""
+    the readiness read here is what the request records (the staff queue shows the consent
+    as it stands later), and the provider, place and type are as the view loaded them."""
     require_zone(starts_at)
     rules = rules_for(choice.type, settings)
     step, readiness = assess(patient, choice.type, now, settings.consent_max_age)
