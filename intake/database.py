@@ -1,8 +1,10 @@
 """Engine behaviour per database: SQLite needs help to lock and to wait like a server does."""
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy import Engine, column, event, select, table
 from sqlalchemy.orm import scoped_session
 
@@ -10,6 +12,7 @@ SQLITE_BEGIN = "sqlite_begin"  # execution option: "IMMEDIATE" takes the write l
 _WRITING = "intake_write_transaction"  # session.info key: the transaction begin_write opened
 _IMMEDIATE = "intake_began_immediate"  # connection.info key: this transaction holds the lock
 _CLIENT_ADDRESS = "intake_client_address"  # session.info key: who this unit of work serves
+_LOCKS_LATE = "intake_locks_late"  # view attribute: this POST reads unlocked, then locks itself
 _providers = table("providers", column("id"))
 
 
@@ -39,27 +42,47 @@ def _request_mode() -> str:
     """A request that may change something takes the write lock with its first statement:
     whatever it reads, then writes, no other worker can have written in between (SQLite
     cannot upgrade a reader whose snapshot is stale, and busy_timeout does not help then).
-    Reads (GET) stay deferred, so they never wait for a writer."""
-    if has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"):
-        return "IMMEDIATE"
-    return ""
+    Reads (GET) stay deferred, so they never wait for a writer; so does a POST whose view
+    is marked `locks_late`."""
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return ""
+    view = current_app.view_functions.get(request.endpoint)
+    return "" if getattr(view, _LOCKS_LATE, False) else "IMMEDIATE"
 
 
-def begin_write(session, *provider_ids: int | None) -> None:
+def locks_late(view: Callable) -> Callable:
+    """Mark a POST view that reads without the SQLite write lock and takes it itself, through
+    `begin_write(..., keep_loaded=True)`, only for its final check and its writes: other
+    workers' writes need not wait while it reads. Its service must re-check under the lock
+    whatever another worker could have changed meanwhile."""
+    setattr(view, _LOCKS_LATE, True)
+    return view
+
+
+def begin_write(session, *provider_ids: int | None, keep_loaded: bool = False) -> None:
     """Start a fresh transaction in which what a service checks is still true when it writes.
 
     SQLite: BEGIN IMMEDIATE holds the one write lock from the first statement (a deferred
     transaction that read first cannot upgrade once another worker has written). PostgreSQL:
     the rows of the given providers are locked FOR UPDATE, so hours, time off and bookings of
     one provider run one at a time; without a provider it relies on constraints and revisions.
-    A request that began with the SQLite write lock (any POST, see _request_mode) already
+    A request that began with the SQLite write lock (a POST, see _request_mode) already
     holds it, and nothing it read can have changed: it keeps its transaction and what it
     loaded, rather than reading it all again.
+
+    The transaction before is rolled back, which forgets everything loaded. `keep_loaded`:
+    the caller has read what it needs (for a `locks_late` view, without the lock) and will
+    not read it again, so a transaction that changed nothing ends with a commit that leaves
+    it all loaded instead.
     """
     if _holds_sqlite_write_lock(session):
         session.info[_WRITING] = _plain(session).get_transaction()
         return
-    session.rollback()
+    if keep_loaded and not _pending(session):
+        with loaded_kept(session):
+            session.commit()
+    else:
+        session.rollback()
     connection = session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
     session.info[_WRITING] = _plain(session).get_transaction()
     ids = sorted({i for i in provider_ids if i is not None})  # one order: no deadlock
@@ -70,6 +93,24 @@ def begin_write(session, *provider_ids: int | None) -> None:
             .order_by(_providers.c.id)
             .with_for_update()
         )
+
+
+@contextmanager
+def loaded_kept(session) -> Iterator[None]:
+    """Commits inside leave what the session holds as it was read or written, so nothing is
+    read again after them (a rollback still forgets it all). Only for work that knows what it
+    holds is still good enough: its own new rows, or reads it has already acted on."""
+    plain = _plain(session)
+    before, plain.expire_on_commit = plain.expire_on_commit, False
+    try:
+        yield
+    finally:
+        plain.expire_on_commit = before
+
+
+def _pending(session) -> bool:
+    plain = _plain(session)
+    return bool(plain.new or plain.dirty or plain.deleted)
 
 
 def _holds_sqlite_write_lock(session) -> bool:

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from ..database import begin_write
+from ..database import begin_write, loaded_kept
 from ..extensions import db
 from ..models import HOLDING_STATUSES, Appointment, AppointmentStatus, Provider, User
 from ..settings import ClinicSettings
@@ -59,15 +59,19 @@ def request_appointment(
     now: datetime,
 ) -> Appointment:
     """Store a request for a free slot of the choice the view resolved. NotReady when a step
-    is missing, SlotTaken when someone was quicker; a second tab's request is returned."""
+    is missing, SlotTaken when someone was quicker; a second tab's request is returned.
+
+    Everything but the free-time check is read before the write lock and not read again:
+    the readiness read here is what the request records (the staff queue shows the consent
+    as it stands later), and the provider, place and type are as the view loaded them."""
     require_zone(starts_at)
     rules = rules_for(choice.type, settings)
-    # Time off and hours of this provider cannot change while we check and write.
-    begin_write(db.session, choice.provider.id)
+    step, readiness = assess(patient, choice.type, now, settings.consent_max_age)
+    if step is not None:
+        raise NotReady(step)
+    # Time off, hours and bookings of this provider cannot change while we check and write.
+    begin_write(db.session, choice.provider.id, keep_loaded=True)
     try:
-        step, readiness = assess(patient, choice.type, now, settings.consent_max_age)
-        if step is not None:
-            raise NotReady(step)
         try:
             check_free(choice, starts_at, now, rules)
         except SlotTaken:
@@ -102,7 +106,8 @@ def request_appointment(
         db.session.rollback()
         raise
     requested = Change("requested", AppointmentStatus.REQUESTED, notify="requested")
-    return changes.record(appointment, requested, patient, None, settings=settings, now=now)
+    with loaded_kept(db.session):  # what the caller reads next is what was just written
+        return changes.record(appointment, requested, patient, None, settings=settings, now=now)
 
 
 def _own_request(patient_id: int, provider_id: int, starts_at: datetime) -> Appointment | None:

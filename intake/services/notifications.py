@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import insert
+
 from ..domain.calendar import CalendarEvent, build_calendar
 from ..extensions import db
 from ..formatting import when
@@ -85,8 +87,8 @@ def notify(
     """Queue the emails a change of this kind sends; the caller commits them with the change
     itself. stamped_at is the change's time, the attachments' DTSTAMP."""
     change = _Change(appointment, reason, settings, stamped_at, {})
-    # Every address first, then every row: a lazy load between rows would flush them one by
-    # one, where added together they go in one INSERT.
+    # Every address first, then every row, in one INSERT without RETURNING: nothing reads
+    # their ids, and SQLite returns ids one INSERT per row.
     letters = []
     if kind in PATIENT_NOTICES:
         patient = appointment.patient
@@ -95,7 +97,8 @@ def notify(
         staff = [appointment.provider.user.email, settings.front_desk_email]
         for address in dict.fromkeys(staff):  # once each, in order
             letters.append((STAFF_NOTICES[kind], address, f"staff_{kind}", "team"))
-    db.session.add_all([_letter(change, *letter) for letter in letters])
+    if letters:
+        db.session.execute(insert(OutboxMessage), [_letter(change, *letter) for letter in letters])
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ class _Change:
         return self.calendars[method]
 
 
-def _letter(change: _Change, notice: Notice, to: str, kind: str, greeting: str) -> OutboxMessage:
+def _letter(change: _Change, notice: Notice, to: str, kind: str, greeting: str) -> dict:
     appointment, reason, settings = change.appointment, change.reason, change.settings
     local = appointment.location.timezone
     # Emails are not a secure channel: no clinical answers, only the visit itself.
@@ -139,12 +142,12 @@ def _letter(change: _Change, notice: Notice, to: str, kind: str, greeting: str) 
         f"Questions? Call us at {settings.clinic_phone}.",
         f"{settings.clinic_name}",
     ]
-    return OutboxMessage(
-        kind=kind,
-        recipient=to,
-        subject=f"{notice.subject} ({when(appointment.starts_at, local)})",
-        body="\n".join(lines) + "\n",
-        ics=change.calendar(notice.method),
-        ics_method=notice.method,
-        appointment_id=appointment.id,
-    )
+    return {
+        "kind": kind,
+        "recipient": to,
+        "subject": f"{notice.subject} ({when(appointment.starts_at, local)})",
+        "body": "\n".join(lines) + "\n",
+        "ics": change.calendar(notice.method),
+        "ics_method": notice.method,
+        "appointment_id": appointment.id,
+    }

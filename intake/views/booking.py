@@ -7,6 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..config import current_settings
+from ..database import locks_late
 from ..domain.availability import group_by_day
 from ..domain.ids import parse_id
 from ..formatting import clinic_today
@@ -86,6 +87,7 @@ def choose_slot(slug: str):
 
 
 @bp.route("/<slug>/confirm", methods=["GET", "POST"])
+@locks_late  # the service locks for its last check and the writes only, not for these reads
 @role_required(Role.PATIENT)
 def confirm(slug: str):
     provider = free_times.provider_by_slug(slug) or abort(404)
@@ -99,7 +101,7 @@ def confirm(slug: str):
     except BookingError as error:
         return render_template("booking/problem.html", message=str(error), provider=provider), 400
     settings, now = current_settings(), utcnow()
-    if request.method == "GET":  # a POST is checked once, by the service, as it writes
+    if request.method == "GET":  # a POST is checked once, by the service, before it locks
         step, _ = assess(current_user, choice.type, now, settings.consent_max_age)
         if step is not None:
             return _to_missing_step(step)

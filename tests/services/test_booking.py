@@ -23,6 +23,7 @@ from intake.models import (
     SignedConsent,
     TimeOff,
 )
+from intake.services import booking
 from intake.services.booking import cancel_by_patient, move_by_patient, request_appointment
 from intake.services.errors import BookingError, ChangedMeanwhile, NotReady, SlotTaken, TooLate
 from intake.services.free_times import (
@@ -247,6 +248,26 @@ def test_times_just_clear_of_another_visit_and_its_buffer_can_be_booked(
     book(app, clinic, ready_patient(), durham(8, 9, 15))  # ends with its buffer at 9:55
     book(app, clinic, ready_patient(), durham(8, 10, 45))  # the other buffer ends 10:40
     assert written(app)[0] == 3
+
+
+def test_a_time_booked_while_the_patient_was_being_read_is_refused_under_the_lock(
+    app, clinic, ready_patient, other_patient, make_appointment, monkeypatch
+):
+    """Readiness is read before the write lock, so another worker can book the time in
+    between; the check under the lock sees it (on SQLite the stale read is ended first)."""
+    lock_for_real = booking.begin_write
+
+    def someone_books_first(*args, **kwargs):
+        make_appointment(other_patient, clinic.provider, clinic.location, clinic.type, TUESDAY_9)
+        return lock_for_real(*args, **kwargs)
+
+    monkeypatch.setattr(booking, "begin_write", someone_books_first)
+    with pytest.raises(SlotTaken) as taken:
+        book(app, clinic, ready_patient(), TUESDAY_9)
+    assert taken.value.next_free
+    (stored,) = rows(app, Appointment)
+    assert stored.patient_id == other_patient.id
+    assert written(app) == (1, 0, 0)
 
 
 def test_asking_twice_for_the_same_time_gives_back_the_same_request(app, clinic, ready_patient):

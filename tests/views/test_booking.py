@@ -2,17 +2,18 @@
 
 import html
 import re
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from intake.extensions import db
 from intake.models import Appointment, AppointmentEvent, AppointmentStatus, OutboxMessage, utcnow
 from intake.permissions import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, is_postgres
 from tests.support.answers import form_answers
 from tests.support.clock import at, next_weekday, next_weekday_at
 from tests.views.test_consent import signing
@@ -340,7 +341,7 @@ def statements_to_book(client, clinic, start, count_queries) -> int:
 
 
 def test_sending_a_request_takes_the_same_few_statements_however_full_the_diary(
-    client, clinic, maria, slot, count_queries, make_appointment, ready_patient
+    app, client, clinic, maria, slot, count_queries, make_appointment, ready_patient
 ):
     """Read once, checked once, written once: no statement repeats per visit already booked."""
     first = statements_to_book(client, clinic, slot, count_queries)
@@ -349,8 +350,92 @@ def test_sending_a_request_takes_the_same_few_statements_however_full_the_diary(
     for hour in (8, 13, 14, 15, 16):  # the rest of that day fills up
         make_appointment(other, clinic.provider, clinic.location, clinic.type, at(day, hour))
     second = statements_to_book(client, clinic, slot + timedelta(hours=1), count_queries)
-    # SQLite keeps the POST's locked transaction; PostgreSQL starts one to lock the provider.
-    assert first == second <= 19
+    # Six reads (user, provider, types, intake, consent version, consents), the lock (SQLite:
+    # BEGIN IMMEDIATE; PostgreSQL: the provider's row), three for the free-time check, three
+    # inserts. SQLite also says BEGIN for the reads; PostgreSQL's driver begins unseen.
+    with app.app_context():
+        postgres = is_postgres(str(db.engine.url))
+    assert first == second <= (13 if postgres else 14)
+
+
+# Under the lock: the free-time check (hours, bookings, time off), then the three writes.
+RE_CHECK_AND_WRITES = [
+    ("SELECT", "working_hours"),
+    ("SELECT", "appointments"),
+    ("SELECT", "time_off"),
+    ("INSERT", "appointments"),
+    ("INSERT", "appointment_events"),
+    ("INSERT", "outbox_messages"),
+]
+
+
+@contextmanager
+def transaction_log(app):
+    """`with transaction_log(app) as log:` fills log with what the engine runs: ("SELECT",
+    first table), ("INSERT", table), ("LOCK", "") for BEGIN IMMEDIATE or FOR UPDATE,
+    ("BEGIN", "") for a deferred BEGIN, ("COMMIT", "") and ("ROLLBACK", "")."""
+    with app.app_context():
+        engine = db.engine
+    log: list[tuple[str, str]] = []
+
+    def statement(conn, cursor, sql, *args):
+        if sql.startswith("BEGIN IMMEDIATE") or "FOR UPDATE" in sql:
+            log.append(("LOCK", ""))
+        elif sql.startswith("BEGIN"):
+            log.append(("BEGIN", ""))
+        elif inserted := re.match(r"INSERT INTO (\w+)", sql):
+            log.append(("INSERT", inserted.group(1)))
+        else:
+            table = re.search(r"\bFROM (\w+)", sql)
+            log.append((sql.split()[0].upper(), table.group(1) if table else ""))
+
+    listeners = {
+        "before_cursor_execute": statement,
+        "commit": lambda conn: log.append(("COMMIT", "")),
+        "rollback": lambda conn: log.append(("ROLLBACK", "")),
+    }
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        yield log
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
+
+
+def test_a_request_holds_the_lock_only_to_check_the_time_again_and_write(
+    app, client, clinic, maria, slot
+):
+    """Who the patient is, the provider, place, type and readiness are read before the write
+    lock, in a transaction that locks nothing, and not read again under it or after it."""
+    with transaction_log(app) as log:
+        response = client.post("/book/ben/confirm", data=request_form(clinic, slot))
+    assert response.status_code == 302
+
+    locked = log.index(("LOCK", ""))
+    reads, under_lock = log[:locked], log[locked + 1 :]
+    assert log.count(("LOCK", "")) == 1
+    assert {kind for kind, _ in reads} <= {"BEGIN", "SELECT", "COMMIT"}
+    assert ("SELECT", "intakes") in reads and ("SELECT", "signed_consents") in reads
+    assert reads[-1] == ("COMMIT", "")  # ended without forgetting what it read
+    assert under_lock == [*RE_CHECK_AND_WRITES, ("COMMIT", "")]  # and nothing read after
+    (stored,) = appointments(app)
+    assert response.headers["Location"] == f"/account/appointments/{stored.id}?requested=1"
+
+
+def test_a_patient_who_is_not_ready_is_sent_to_the_step_without_any_lock(
+    app, client, clinic, make_user, make_intake, login_as, consent_v1, slot
+):
+    patient = make_user()
+    make_intake(patient)  # no consent signed yet
+    login_as(patient)
+    with transaction_log(app) as log:
+        response = client.post("/book/ben/confirm", data=request_form(clinic, slot))
+    assert response.status_code == 302
+    assert urlsplit(response.headers["Location"]).path == "/consent"
+    assert ("LOCK", "") not in log
+    assert {kind for kind, _ in log} <= {"BEGIN", "SELECT", "COMMIT", "ROLLBACK"}
+    assert written(app) == (0, 0, 0)
 
 
 def test_the_page_without_the_requested_flag_does_not_claim_it_was_just_sent(

@@ -1,0 +1,90 @@
+"""Reading before the write lock: which POSTs may, and begin_write(keep_loaded=True)."""
+
+import pytest
+
+from intake.database import _request_mode, begin_write, loaded_kept
+from intake.extensions import db
+from intake.models import Provider
+from tests.services.test_write_transactions import try_to_lock
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "mode"),
+    [
+        ("POST", "/book/ben/confirm", ""),  # marked locks_late: its service locks itself
+        ("GET", "/book/ben/confirm", ""),
+        ("POST", "/account/logout", "IMMEDIATE"),  # any other POST locks with its first read
+        ("POST", "/account/appointments/1/cancel", "IMMEDIATE"),
+    ],
+)
+def test_only_a_view_marked_locks_late_posts_without_the_lock_up_front(app, method, path, mode):
+    with app.test_request_context(path, method=method):
+        assert _request_mode() == mode
+
+
+def test_outside_a_request_nothing_locks_up_front(app):
+    with app.app_context():
+        assert _request_mode() == ""
+
+
+def lock_statement(sql: str) -> bool:
+    return sql.startswith("BEGIN IMMEDIATE") or ("FOR UPDATE" in sql and "providers" in sql)
+
+
+def test_keep_loaded_takes_the_lock_and_reads_nothing_again(app, make_provider, count_queries):
+    ben = make_provider()
+    with app.app_context():
+        provider = db.session.get(Provider, ben.id)  # read in a transaction of its own
+        with count_queries() as statements:
+            begin_write(db.session, provider.id, keep_loaded=True)
+            assert provider.display_name == ben.display_name
+        assert len(statements) == 1 and lock_statement(statements[0])
+        other = db.engine.connect()
+        try:
+            assert not try_to_lock(other, ben.id)
+            db.session.rollback()
+            assert try_to_lock(other, ben.id)
+        finally:
+            other.invalidate()  # its changed busy timeout must not go back to the pool
+            other.close()
+
+
+def test_without_keep_loaded_what_was_read_is_read_again(app, make_provider, count_queries):
+    ben = make_provider()
+    with app.app_context():
+        provider = db.session.get(Provider, ben.id)
+        with count_queries() as statements:
+            begin_write(db.session, provider.id)
+            assert provider.display_name == ben.display_name
+        assert lock_statement(statements[0])
+        assert len(statements) == 2 and "FROM providers" in statements[1]
+        db.session.rollback()
+
+
+def test_keep_loaded_never_commits_a_pending_change_outside_the_lock(app, make_provider):
+    ben = make_provider()
+    with app.app_context():
+        provider = db.session.get(Provider, ben.id)
+        provider.display_name = "Changed before the lock"
+        begin_write(db.session, provider.id, keep_loaded=True)  # rolled back, as without it
+        assert provider.display_name == ben.display_name
+        db.session.rollback()
+    with app.app_context():
+        assert db.session.get(Provider, ben.id).display_name == ben.display_name
+
+
+def test_a_commit_inside_loaded_kept_leaves_what_it_wrote_loaded(app, make_provider, count_queries):
+    ben = make_provider()
+    with app.app_context():
+        provider = db.session.get(Provider, ben.id)
+        provider.bio = "Treats shoulders too."
+        with loaded_kept(db.session):
+            db.session.commit()
+        with count_queries() as statements:
+            assert provider.bio == "Treats shoulders too."
+        assert statements == []
+        assert db.session().expire_on_commit  # only inside
+        db.session.commit()
+        with count_queries() as statements:
+            assert provider.bio == "Treats shoulders too."
+        assert len(statements) >= 1  # an ordinary commit expires, as before
