@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 
 from .config import current_settings
+from .domain import needling
 from .domain.accounts import MAX_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
@@ -395,6 +396,61 @@ class ReviewForm(FlaskForm):
     note = TextAreaField(
         "Note for the record",
         [DataRequired("Please write a note explaining your decision."), Length(max=1000)],
+    )
+
+
+class NeedlingNoteForm(FlaskForm):
+    """The session note a dry-needling visit is completed with; signed once, then locked."""
+
+    revision = revision_field()
+    regions = MultiCheckboxField(
+        "Regions needled",
+        choices=options(needling.REGIONS),
+        validators=[required("Tick the regions needled.")],
+        invalid_choice_message="Choose among the regions listed.",
+    )
+    needle_count = IntegerField(
+        "Number of needles",
+        [
+            InputRequired("Enter the number of needles."),
+            NumberRange(0, needling.MAX_NEEDLES, f"Enter 0 to {needling.MAX_NEEDLES}."),
+        ],
+    )
+    tolerance = RadioField(
+        "Patient tolerance",
+        choices=options(needling.TOLERANCES),
+        validators=[InputRequired("Choose the patient's tolerance.")],
+    )
+    twitch_response = RadioField(
+        "Local twitch response seen",
+        choices=options([("yes", "Yes"), ("no", "No")]),
+        validators=[InputRequired("Choose yes or no.")],
+    )
+    adverse_events = MultiCheckboxField(
+        "Adverse events",
+        choices=options(needling.ADVERSE_EVENTS),
+        validators=[required("Tick the adverse events seen, or None.")],
+        invalid_choice_message="Choose among the events listed.",
+    )
+    other_event = StringField(
+        "If other: what happened", [Optional(), Length(max=500)], filters=[strip]
+    )
+    aftercare = TextAreaField(
+        "Aftercare given", [required("Write the aftercare given."), Length(max=LONG)]
+    )
+
+    def validate_adverse_events(self, field):
+        problem = needling.events_problem(field.data or [], self.other_event.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class AddendumForm(FlaskForm):
+    text = TextAreaField(
+        "Addendum (the signed note stays as it is)",
+        [required("Write the addendum first."), Length(max=LONG)],
+        filters=[strip],
+        id="addendum-text",
     )
 
 

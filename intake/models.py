@@ -27,6 +27,7 @@ from sqlalchemy.sql import column
 from sqlalchemy.types import JSON
 
 from . import database, guards  # noqa: F401 - database installs engine hooks
+from .domain.needling import MAX_NEEDLES, AdverseEventKind, Tolerance
 from .domain.screening import ScreeningLevel
 from .extensions import db
 from .permissions import Role
@@ -422,6 +423,7 @@ class Appointment(db.Model):
     events: Mapped[list["AppointmentEvent"]] = relationship(
         back_populates="appointment", order_by="AppointmentEvent.at"
     )
+    note: Mapped["NeedlingNote | None"] = relationship(back_populates="appointment")
 
     @property
     def holds_time(self) -> bool:
@@ -475,6 +477,76 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str] = mapped_column(String(200), default="")
 
 
+# --- needling notes -------------------------------------------------------------
+
+
+class NeedlingNote(db.Model):
+    """What was done at a dry-needling visit, signed by the therapist. Append-only: the
+    database refuses edits; corrections are addenda that keep the original."""
+
+    __tablename__ = "needling_notes"
+    __table_args__ = (
+        CheckConstraint(f"needle_count BETWEEN 0 AND {MAX_NEEDLES}", name="needle_count_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    regions: Mapped[list] = mapped_column(JSON)  # "region:side" keys of the intake's catalogue
+    needle_count: Mapped[int] = mapped_column(Integer)
+    tolerance: Mapped[Tolerance] = mapped_column(one_of(Tolerance, "tolerance_known"))
+    twitch_response: Mapped[bool] = mapped_column(Boolean)
+    other_event: Mapped[str] = mapped_column(String(500), default="")  # health data
+    aftercare: Mapped[str] = mapped_column(Text)  # health data
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+    appointment: Mapped[Appointment] = relationship(back_populates="note")
+    therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
+    signed_by: Mapped[User] = relationship(foreign_keys=[signed_by_id])
+    events: Mapped[list["AdverseEvent"]] = relationship(
+        back_populates="note", order_by="AdverseEvent.id"
+    )
+    addenda: Mapped[list["NeedlingAddendum"]] = relationship(
+        back_populates="note", order_by="(NeedlingAddendum.at, NeedlingAddendum.id)"
+    )
+
+    def __repr__(self) -> str:
+        return f"<NeedlingNote {self.id}>"
+
+
+class AdverseEvent(db.Model):
+    """One adverse event a signed note names, a row each so the register counts them in SQL.
+    Part of the signed note: append-only too."""
+
+    __tablename__ = "adverse_events"
+    __table_args__ = (Index("ix_adverse_events_occurred", "occurred_at", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("needling_notes.id"), index=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    kind: Mapped[AdverseEventKind] = mapped_column(one_of(AdverseEventKind, "adverse_kind_known"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the visit's start
+
+    note: Mapped[NeedlingNote] = relationship(back_populates="events")
+
+
+class NeedlingAddendum(db.Model):
+    """A correction or addition to a signed note; the note itself stays as signed."""
+
+    __tablename__ = "needling_addenda"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("needling_notes.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    note: Mapped[NeedlingNote] = relationship(back_populates="addenda")
+    by: Mapped[User] = relationship()
+
+
 # --- audit --------------------------------------------------------------------
 
 
@@ -506,6 +578,16 @@ guards.install(AuditEvent.__table__, guards.append_only_sql)
 guards.install(ConsentVersion.__table__, guards.frozen_once_published_sql)
 guards.install(SignedConsent.__table__, guards.append_only_sql)
 guards.install(ConsentWithdrawal.__table__, guards.append_only_sql)
-for append_only in (AuditEvent, ConsentVersion, SignedConsent, ConsentWithdrawal):
+for signed in (NeedlingNote, AdverseEvent, NeedlingAddendum):
+    guards.install(signed.__table__, guards.append_only_sql)
+for append_only in (
+    AuditEvent,
+    ConsentVersion,
+    SignedConsent,
+    ConsentWithdrawal,
+    NeedlingNote,
+    AdverseEvent,
+    NeedlingAddendum,
+):
     guards.install_no_truncate(append_only.__table__)
 guards.install_no_overlap(Appointment.__table__)

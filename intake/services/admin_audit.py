@@ -18,6 +18,7 @@ from . import audit
 PAGE_SIZE = 50
 # What each action means, in the words of the filter; actions found in the table are added.
 ACTIONS = {
+    "added_addendum": "Added an addendum to a session note",
     "added_note": "Added a note to a request",
     "admin_change": "Administration change",
     "changed_feed_token": "Renewed a calendar feed link",
@@ -30,9 +31,11 @@ ACTIONS = {
     "password_reset": "Reset a forgotten password",
     "review_overridden": "Overrode the therapist review",
     "reviewed": "Therapist review",
+    "signed_note": "Signed a session note",
     "status_changed": "Appointment status changed",
     "viewed_consent": "Viewed a signed consent",
     "viewed_intake": "Viewed an intake",
+    "viewed_note": "Viewed a session note",
     "viewed_patient": "Viewed a patient record",
     "viewed_request": "Viewed a request",
     "viewed_screening": "Viewed screening findings",

@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
+from ..domain import needling
 from ..domain.calendar import CalendarEvent, build_calendar
 from ..extensions import db
 from ..formatting import when
-from ..models import Appointment, AppointmentStatus, OutboxMessage
+from ..models import Appointment, AppointmentStatus, OutboxMessage, User
+from ..permissions import Role
 from ..settings import ClinicSettings
 
 
@@ -151,3 +153,42 @@ def _letter(change: _Change, notice: Notice, to: str, kind: str, greeting: str) 
         "ics_method": notice.method,
         "appointment_id": appointment.id,
     }
+
+
+def alert_serious_event(
+    appointment: Appointment, kinds: list[str], visit_link: str, *, settings: ClinicSettings
+) -> int:
+    """An email to every active admin that a serious adverse event was recorded, queued in the
+    caller's transaction. It names the kind of event and links to the visit; the patient's
+    name and every word the therapist typed stay on the clinic's pages. Returns how many."""
+    admins = db.session.scalars(
+        select(User.email).where(User.role == Role.ADMIN, User.active.is_(True)).order_by(User.id)
+    ).all()
+    local = appointment.location.timezone
+    lines = [
+        "Hello,",
+        "",
+        "A serious adverse event was recorded in a needling session note:",
+        *(f"- {needling.label(kind)}" for kind in kinds),
+        "",
+        f"Visit:    number {appointment.id}, {when(appointment.starts_at, local)}",
+        f"With:     {appointment.provider.display_name}",
+        f"Where:    {appointment.location.name}",
+        "",
+        f"Open the visit to read the note and follow up: {visit_link}",
+        "",
+        f"{settings.clinic_name}",
+    ]
+    letters = [
+        {
+            "kind": "serious_adverse_event",
+            "recipient": address,
+            "subject": f"Serious adverse event recorded (visit {appointment.id})",
+            "body": "\n".join(lines) + "\n",
+            "appointment_id": appointment.id,
+        }
+        for address in admins
+    ]
+    if letters:
+        db.session.execute(insert(OutboxMessage), letters)
+    return len(letters)

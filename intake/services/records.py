@@ -20,6 +20,7 @@ from . import audit
 from .access import may_see_patient
 from .consents import consents_with_state
 from .intakes import changed_answers, current_intake, intake_history
+from .notes import notes_of
 from .queue import ConsentStatus, Flag, consent_statuses, flags_of
 
 # The level in words; the page may add a colour (records/_findings.html), never instead.
@@ -61,6 +62,7 @@ class PatientRecord:
     findings: list[FindingView]
     versions: list[IntakeVersion]
     consents: list[tuple[SignedConsent, ConsentState]]
+    notes: list[Appointment]  # visits with a signed session note, newest first
 
 
 # Answers kept from questions since removed from the questionnaire show under this heading.
@@ -171,6 +173,7 @@ def patient_record(
         findings=findings_in_words(intake.screening) if intake else [],
         versions=versions,
         consents=consents_with_state(patient_id, now, max_age),
+        notes=notes_of(patient_id),
     )
 
 

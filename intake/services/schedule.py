@@ -14,6 +14,7 @@ from ..models import (
     HOLDING_STATUSES,
     Appointment,
     AppointmentStatus,
+    NeedlingNote,
     Provider,
     User,
 )
@@ -121,6 +122,9 @@ def appointments_in(
             joinedload(Appointment.patient),
             joinedload(Appointment.location),
             joinedload(Appointment.type),
+            # Signed notes for the cards' summaries: one query each level, not one per visit.
+            selectinload(Appointment.note).selectinload(NeedlingNote.events),
+            selectinload(Appointment.note).selectinload(NeedlingNote.addenda),
         )
         .order_by(Appointment.starts_at)
     ).all()
@@ -149,6 +153,18 @@ def may_mark(appointment: Appointment, now: datetime) -> bool:
     return appointment.status == AppointmentStatus.CONFIRMED and appointment.starts_at <= now
 
 
+def needs_note(appointment: Appointment) -> bool:
+    """A dry-needling visit is completed only with its signed session note."""
+    return appointment.type.involves_dry_needling
+
+
+def require_markable(appointment: Appointment, now: datetime) -> None:
+    if appointment.status != AppointmentStatus.CONFIRMED:
+        raise ScheduleError("Only a confirmed appointment can be marked completed or a no-show.")
+    if appointment.starts_at > now:
+        raise ScheduleError("An appointment can be marked only once its start time has passed.")
+
+
 def own_appointment(provider: Provider, appointment_id: int) -> Appointment | None:
     """One of the provider's appointments; another therapist's reads as missing."""
     appointment = changes.load(appointment_id)
@@ -172,12 +188,12 @@ def mark(
     if own_appointment(provider, appointment_id) is None or outcome not in OUTCOMES:
         raise LookupError(appointment_id)
     with changes.opened(appointment_id, seen_revision) as appointment:
-        if appointment.status != AppointmentStatus.CONFIRMED:
+        require_markable(appointment, now)
+        if outcome == "completed" and needs_note(appointment):
             raise ScheduleError(
-                "Only a confirmed appointment can be marked completed or a no-show."
+                "A dry-needling visit is completed by signing its session note: "
+                "open the visit's note, fill it in and sign it."
             )
-        if appointment.starts_at > now:
-            raise ScheduleError("An appointment can be marked only once its start time has passed.")
         marked = Change(outcome, OUTCOMES[outcome], audit=("status_changed",))
         return changes.commit(appointment, marked, actor, settings=settings, now=now)
 

@@ -7,16 +7,28 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..config import current_settings
-from ..forms import HoursForm, OutcomeForm, PostForm, ReviewForm, TimeOffForm, options
+from ..domain import needling
+from ..forms import (
+    AddendumForm,
+    HoursForm,
+    NeedlingNoteForm,
+    OutcomeForm,
+    PostForm,
+    ReviewForm,
+    TimeOffForm,
+    options,
+)
 from ..links import external_url
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import feed, schedule, working_time
+from ..services import feed, notes, schedule, working_time
 from ..services.errors import BookingError, ScheduleError
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
 bp.add_app_template_filter(feed.initials, "initials")
+# Regions, tolerance and adverse events of a session note in words, on every page showing one.
+bp.add_app_template_filter(needling.label, "needling_label")
 
 
 def with_provider(view):
@@ -57,6 +69,7 @@ def view(provider):
         today=moment.astimezone(ZoneInfo(page.zone)).date(),
         flags=schedule.flags,
         may_mark=schedule.may_mark,
+        needs_note=schedule.needs_note,
     )
 
 
@@ -126,6 +139,85 @@ def review(provider, appointment_id: int):
         flags=schedule.flags(appointment),
         form=form,
     ), 400 if form.errors else 200
+
+
+# --- session notes ------------------------------------------------------------------------
+
+
+def _note_page(appointment_id: int, form, addendum, code: int = 200):
+    """The visit with its signed note and addenda (the look audited), or the form to sign."""
+    appointment = notes.visit_with_note(current_user, appointment_id) or abort(404)
+    return render_template(
+        "schedule/note.html",
+        appointment=appointment,
+        may_sign=appointment.note is None and schedule.may_mark(appointment, utcnow()),
+        form=form,
+        addendum=addendum,
+    ), code
+
+
+def _entry(form: NeedlingNoteForm) -> notes.NoteEntry:
+    return notes.NoteEntry(
+        regions=form.regions.data,
+        needle_count=form.needle_count.data,
+        tolerance=form.tolerance.data,
+        twitch_response=form.twitch_response.data == "yes",
+        events=form.adverse_events.data,
+        other_event=form.other_event.data or "",
+        aftercare=form.aftercare.data,
+    )
+
+
+@bp.route("/appointments/<int:appointment_id>/note", methods=["GET", "POST"])
+@with_provider
+def note(provider, appointment_id: int):
+    """Fill in and sign the session note; signing marks the visit completed."""
+    appointment = schedule.own_appointment(provider, appointment_id) or abort(404)
+    form, here = NeedlingNoteForm(), url_for(".note", appointment_id=appointment_id)
+    if request.method == "GET":
+        form.revision.data = appointment.revision
+    elif appointment.note is not None:
+        flash("This note is signed already. Add an addendum to correct it.", "error")
+        return redirect(here)
+    elif form.validate_on_submit():
+        try:
+            notes.sign(
+                provider,
+                current_user,
+                appointment_id,
+                form.revision.data,
+                _entry(form),
+                settings=current_settings(),
+                now=utcnow(),
+                visit_link=external_url("admin.visit_note", appointment_id=appointment_id),
+            )
+        except BookingError as error:  # changed meanwhile
+            flash(str(error), "error")
+            return redirect(here)
+        except ScheduleError as error:  # not confirmed, not started, or not dry needling
+            flash(str(error), "error")
+            return _note_page(appointment_id, form, AddendumForm(), 409)
+        flash("The note is signed and the visit is marked completed.", "success")
+        return redirect(here)
+    return _note_page(appointment_id, form, AddendumForm(), 400 if form.errors else 200)
+
+
+@bp.post("/appointments/<int:appointment_id>/note/addenda")
+@with_provider
+def add_addendum(provider, appointment_id: int):
+    schedule.own_appointment(provider, appointment_id) or abort(404)
+    form = AddendumForm()
+    if not form.validate_on_submit():
+        return _note_page(appointment_id, NeedlingNoteForm(), form, 400)
+    try:
+        notes.add_addendum(current_user, appointment_id, form.text.data, now=utcnow())
+    except LookupError:  # no signed note to add to
+        abort(404)
+    except ScheduleError as error:
+        form.text.errors = [str(error)]
+        return _note_page(appointment_id, NeedlingNoteForm(), form, 400)
+    flash("Your addendum is added. The signed note stays as it was.", "success")
+    return redirect(url_for(".note", appointment_id=appointment_id))
 
 
 # --- weekly hours -------------------------------------------------------------------------
