@@ -15,7 +15,15 @@ from intake import create_app, passwords
 from intake.config import current_settings
 from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
-from intake.models import AppointmentStatus, Provider, SignedConsent, TimeOff, User, WorkingHours
+from intake.models import (
+    AppointmentStatus,
+    NeedlingNote,
+    Provider,
+    SignedConsent,
+    TimeOff,
+    User,
+    WorkingHours,
+)
 from intake.permissions import Role
 from intake.services import accounts, admin_consents, feed
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
@@ -209,6 +217,24 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         patient_a, provider_x, starts_at=clinic_time(-7, 10), status=AppointmentStatus.CONFIRMED
     )
     visit_b = visit(patient_b, provider_y, starts_at=clinic_time(14, 10), consent_id=consent_b.id)
+    # A dry-needling visit X completed with a signed session note, for the note's pages.
+    done_a = visit(
+        patient_a, provider_x, starts_at=clinic_time(-14, 10), status=AppointmentStatus.COMPLETED
+    )
+    persist(
+        app,
+        NeedlingNote(
+            appointment_id=done_a.id,
+            therapist_id=therapist_x.id,
+            regions=["neck:left"],
+            needle_count=4,
+            tolerance="good",
+            twitch_response=True,
+            aftercare="Heat and gentle movement.",
+            signed_at=done_a.starts_at,
+            signed_by_id=therapist_x.id,
+        ),
+    )
     time_off_x, _ = persist(
         app,
         TimeOff(
@@ -255,6 +281,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         provider_x=provider_x.id,
         visit_a=visit_a.id,
         past_a=past_a.id,
+        done_a=done_a.id,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
         visit_a_day=visit_a.starts_at.astimezone(NEW_YORK).date().isoformat(),

@@ -61,6 +61,11 @@ KIND = dict(name="First visit", slug="first-visit", duration_minutes="45",
 CONSENT_TEXT = {"label": "3", "body_markdown": "# Consent\n\nText."}
 INVITE = dict(first_name="Dee", last_name="Delta", email="dee@example.org", role="front_desk")
 
+DONE_A = {"appointment_id": "{w.done_a}"}
+NOTE = dict(revision="1", regions=["neck:left", "shoulder:left"], needle_count="6",
+            tolerance="good", twitch_response="yes", adverse_events=["none"], other_event="",
+            aftercare="Heat and gentle movement for two days.")
+
 A, P = Access, Rule
 POLICY: dict[tuple[str, str], Rule] = {
     # Anyone
@@ -128,8 +133,14 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("records.patient", "GET"): P(A.RECORDS, {"patient_id": "{w.patient_a}"}),
     # Therapists, each their own
     ("schedule.view", "GET"): P(A.THERAPIST),
+    # A dry-needling visit is completed by signing its note; a no-show needs none.
     ("schedule.mark", "POST"): P(A.THERAPIST, {"appointment_id": "{w.past_a}"},
-                                 {"revision": "1", "outcome": "completed"}, owned=True),
+                                 {"revision": "1", "outcome": "no_show"}, owned=True),
+    ("schedule.note", "GET"): P(A.THERAPIST, DONE_A, owned=True),
+    ("schedule.note", "POST"): P(A.THERAPIST, {"appointment_id": "{w.past_a}"}, NOTE,
+                                 owned=True),
+    ("schedule.add_addendum", "POST"): P(A.THERAPIST, DONE_A, {"text": "Also: calf."},
+                                         owned=True),
     ("schedule.review", "GET"): P(A.THERAPIST, VISIT_A, owned=True),
     ("schedule.review", "POST"): P(A.THERAPIST, VISIT_A, {"revision": "1", "outcome": "cleared",
                                                           "note": "Fine."}, owned=True),
@@ -148,6 +159,10 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("admin.index", "GET"): P(A.ADMIN),
     ("admin.audit", "GET"): P(A.ADMIN),
     ("admin.audit_csv", "GET"): P(A.ADMIN),
+    ("admin.safety_register", "GET"): P(A.ADMIN),
+    ("admin.safety_csv", "GET"): P(A.ADMIN),
+    ("admin.visit_note", "GET"): P(A.ADMIN, DONE_A),
+    ("admin.add_addendum", "POST"): P(A.ADMIN, DONE_A, {"text": "Reviewed with the therapist."}),
     ("admin.consents", "GET"): P(A.ADMIN),
     ("admin.new_consent", "GET"): P(A.ADMIN),
     ("admin.new_consent", "POST"): P(A.ADMIN, form=CONSENT_TEXT),
@@ -329,6 +344,10 @@ WRONG_IDS = [
     ("schedule.review", "GET", "therapist_x", {"appointment_id": "{w.visit_b}"}, {}),
     ("schedule.mark", "POST", "therapist_x", {"appointment_id": "{w.visit_b}"},
      {"revision": "1", "outcome": "completed"}),
+    ("schedule.note", "GET", "therapist_x", {"appointment_id": "{w.visit_b}"}, {}),
+    ("schedule.note", "POST", "therapist_x", {"appointment_id": "{w.visit_b}"}, NOTE),
+    ("schedule.add_addendum", "POST", "therapist_x", {"appointment_id": "{w.visit_b}"},
+     {"text": "Not mine."}),
 ]
 # fmt: on
 

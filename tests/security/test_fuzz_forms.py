@@ -52,6 +52,8 @@ POST_FORMS = {
     "staff.move": (Role.FRONT_DESK, forms.MoveForm),
     "schedule.mark": (Role.THERAPIST, forms.OutcomeForm),
     "schedule.review": (Role.THERAPIST, forms.ReviewForm),
+    "schedule.note": (Role.THERAPIST, forms.NeedlingNoteForm),
+    "schedule.add_addendum": (Role.THERAPIST, forms.AddendumForm),
     "schedule.add_hours": (Role.THERAPIST, forms.HoursForm),
     "schedule.remove_hours": (Role.THERAPIST, forms.PostForm),
     "schedule.add_time_off": (Role.THERAPIST, forms.TimeOffForm),
@@ -72,6 +74,7 @@ POST_FORMS = {
     "admin.resend_invitation": (Role.ADMIN, forms.PostForm),
     "admin.deactivate_user": (Role.ADMIN, forms.PostForm),
     "admin.reactivate_user": (Role.ADMIN, forms.PostForm),
+    "admin.add_addendum": (Role.ADMIN, forms.AddendumForm),
 }
 
 

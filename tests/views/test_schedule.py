@@ -25,6 +25,7 @@ from intake.models import (
 from intake.permissions import Role
 from tests.conftest import persist
 from tests.support.clock import coming
+from tests.support.notes import signed_note
 
 NY = ZoneInfo("America/New_York")
 CONFIRMED, REQUESTED = AppointmentStatus.CONFIRMED, AppointmentStatus.REQUESTED
@@ -66,11 +67,11 @@ def rows(app, model, *where):
 def book(clinic, make_appointment, make_user):
     """An appointment with Ben (or another provider) for a new patient, or the one given."""
 
-    def build(starts_at, status=REQUESTED, patient=None, provider=None, **fields):
+    def build(starts_at, status=REQUESTED, patient=None, provider=None, kind=None, **fields):
         patient = patient or make_user(first_name="Maria", last_name="Lopez")
         provider = provider or clinic.provider
         return make_appointment(
-            patient, provider, clinic.location, clinic.type, starts_at, status, **fields
+            patient, provider, clinic.location, kind or clinic.type, starts_at, status, **fields
         )
 
     return build
@@ -257,20 +258,25 @@ def test_flags_in_words_and_links_to_record_and_consent(client, ben, book, ready
 
 @pytest.mark.parametrize("how_many", [5, 50])
 def test_the_week_costs_a_fixed_number_of_queries(
-    client, ben, book, make_user, count_queries, how_many
+    app, client, ben, book, make_user, count_queries, how_many
 ):
     monday = date(2026, 12, 7)
     for n in range(how_many):
         day, slot = divmod(n, 8)  # eight 40-minute visits a day from 8:00
         start = datetime.combine(monday + timedelta(days=day), time(8), tzinfo=NY)
-        book((start + timedelta(minutes=40 * slot)).astimezone(UTC), patient=make_user())
+        status = AppointmentStatus.COMPLETED if n % 2 else REQUESTED
+        visit = book((start + timedelta(minutes=40 * slot)).astimezone(UTC), status, make_user())
+        if n % 2:  # every other visit done, with its signed note, an event and an addendum
+            signed_note(app, visit, events=["bruising"], addenda=["Also the soleus."])
 
     with count_queries() as queries:
         html = page(client.get("/schedule?view=week&date=2026-12-07"))
 
     assert html.count('class="appt ') == how_many
-    # The user, the provider, its locations, the appointments, the footer's locations.
-    assert len([q for q in queries if q != "BEGIN"]) == 5, queries
+    assert html.count("Session note:") == how_many // 2
+    # The user, the provider, its locations, the appointments, their notes, the notes' events
+    # and addenda, the footer's locations.
+    assert len([q for q in queries if q != "BEGIN"]) == 8, queries
 
 
 # --- completed and no-show ------------------------------------------------------------------
@@ -283,8 +289,16 @@ def mark(client, appointment, outcome="completed", revision=None):
     )
 
 
-def test_a_confirmed_visit_is_marked_completed_after_it_started(app, client, ben, book):
-    started = book(now() - timedelta(hours=1), CONFIRMED)
+@pytest.fixture
+def manual_therapy(make_type):
+    """A visit type without needles: it completes with a click, no session note."""
+    return make_type(name="Manual therapy", involves_dry_needling=False)
+
+
+def test_a_confirmed_visit_is_marked_completed_after_it_started(
+    app, client, ben, book, manual_therapy
+):
+    started = book(now() - timedelta(hours=1), CONFIRMED, kind=manual_therapy)
     html = page(client.get(f"/schedule?view=day&date={started.starts_at.astimezone(NY).date()}"))
     assert "Mark completed" in html and "Mark no-show" in html
 
