@@ -191,9 +191,11 @@ def note(provider, appointment_id: int):
                 now=utcnow(),
                 visit_link=external_url("admin.visit_note", appointment_id=appointment_id),
             )
-        except BookingError as error:  # changed meanwhile
+        except BookingError as error:  # changed meanwhile: what was typed stays on the page
             flash(str(error), "error")
-            return redirect(here)
+            current = schedule.own_appointment(provider, appointment_id) or abort(404)
+            form.revision.data, form.revision.raw_data = current.revision, [str(current.revision)]
+            return _note_page(appointment_id, form, AddendumForm(), 409)
         except ScheduleError as error:  # not confirmed, not started, or not dry needling
             flash(str(error), "error")
             return _note_page(appointment_id, form, AddendumForm(), 409)

@@ -368,3 +368,19 @@ def test_an_admin_reads_the_visit_and_adds_an_addendum(
     assert addendum.by_id == admin.id
     viewed = rows(app, AuditEvent, AuditEvent.action == "viewed_note")
     assert admin.id in {a.actor_id for a in viewed}
+
+
+def test_a_stale_page_keeps_the_typed_note_and_signs_nothing(app, client, ben, book):
+    started = book(now() - timedelta(hours=1))
+    with app.app_context():  # the front desk touched the visit since the page was loaded
+        db.session.get(Appointment, started.id).patient_note = "Parking at the back"
+        db.session.commit()
+
+    response = sign(client, started)
+
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone else changed" in html and "soreness may last two days" in html
+    assert status_of(app, started) == CONFIRMED and rows(app, NeedlingNote) == []
+    assert sign(client, started, revision=started.revision + 1).status_code == 302
+    assert status_of(app, started) == AppointmentStatus.COMPLETED
