@@ -17,7 +17,11 @@ def attested_until(attested_on: date | None, valid_for: timedelta) -> date | Non
 def attestation_current(attested_on: date | None, today: date, valid_for: timedelta) -> bool:
     """An admin attested the provider's dry-needling competence less than `valid_for` ago.
     (An attestation is recorded on the day it is made, so it is never dated after `today`.)"""
-    until = attested_until(attested_on, valid_for)
+    return still_attested(attested_until(attested_on, valid_for), today)
+
+
+def still_attested(until: date | None, today: date) -> bool:
+    """Whether an attestation counting until `until` (exclusive) counts today."""
     return until is not None and today < until
 
 
