@@ -168,6 +168,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("admin.edit_provider", "GET"): P(A.ADMIN, {"provider_id": "{w.provider_x}"}),
     ("admin.edit_provider", "POST"): P(A.ADMIN, {"provider_id": "{w.provider_x}"},
                                        PROFILE | {"user_id": "{w.therapist_x}", "slug": "xavier"}),
+    ("admin.record_attestation", "POST"): P(A.ADMIN, {"provider_id": "{w.provider_x}"},
+                                            {"checked": "y"}),
     ("admin.types", "GET"): P(A.ADMIN),
     ("admin.new_type", "GET"): P(A.ADMIN),
     ("admin.new_type", "POST"): P(A.ADMIN, form=KIND),
