@@ -12,7 +12,7 @@ from intake.models import AppointmentStatus, AuditEvent, Provider
 from intake.permissions import Role
 from tests.conftest import PASSWORD
 from tests.support.clock import next_weekday_at
-from tests.views.test_booking import appointments, confirm_links, request_form, written
+from tests.views.test_booking import appointments, confirm_links, iso, request_form, written
 from tests.views.test_staff_request import revision_on, stored
 
 NOT_OFFERED = "is not offering dry needling at the moment"
@@ -121,6 +121,23 @@ def test_the_time_an_attestation_counts_is_configurable(
     response = longer.post("/book/ed/confirm", data=form_for(clinic, clinic.type, slot))
 
     assert response.status_code == 302
+
+
+def test_a_patient_cannot_move_needling_with_a_provider_no_longer_attested(
+    app, client, clinic, unattested, ready_patient, login_as, make_appointment, slot
+):
+    patient = ready_patient()
+    visit = make_appointment(patient, unattested, clinic.location, clinic.type, slot)
+    login_as(patient)
+
+    response = client.post(
+        f"/account/appointments/{visit.id}/move",
+        data={"start": iso(slot + timedelta(hours=1)), "revision": "1"},
+        follow_redirects=True,
+    )
+
+    assert f"Uma Unattested {NOT_OFFERED}" in response.get_data(as_text=True)
+    assert stored(app, visit).starts_at == slot
 
 
 # --- staff ----------------------------------------------------------------------------------
