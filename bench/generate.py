@@ -80,9 +80,11 @@ def load_demo_clinic(now: datetime) -> None:
     demo.seed_demo(current_settings(), password=PASSWORD)
 
 
-def add_providers(total: int, password_hash: str, rng: random.Random) -> int:
-    """Mon-Fri 8:00-17:00; with two locations, Mon/Wed/Fri at one and Tue/Thu at the other."""
+def add_providers(total: int, password_hash: str, now: datetime, rng: random.Random) -> int:
+    """Mon-Fri 8:00-17:00; with two locations, Mon/Wed/Fri at one and Tue/Thu at the other.
+    Each attested by the demo admin today, so every one is bookable for dry needling."""
     locations = db.session.scalars(select(Location).order_by(Location.id)).all()
+    admin = db.session.scalars(select(User).where(User.email == demo_data.ADMIN_EMAIL)).one()
     existing = db.session.scalar(select(func.count()).select_from(Provider))
     for n in range(existing + 1, total + 1):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -92,6 +94,9 @@ def add_providers(total: int, password_hash: str, rng: random.Random) -> int:
         provider = Provider(user=user, slug=f"bench-{first}-{last}-{n}".lower(), locations=places)
         provider.display_name, provider.credentials = f"{first} {last}", "PT, DPT"
         provider.training_hours, provider.bio = rng.randint(30, 200), "A benchmark therapist."
+        provider.training_course = "Dry Needling Level 1 and 2"
+        provider.training_completed_on = now.date() - timedelta(days=rng.randint(400, 3000))
+        provider.attested_on, provider.attested_by_id = now.date(), admin.id
         provider.working_hours = [
             WorkingHours(location=places[d % len(places)], weekday=d, starts=time(8), ends=time(17))
             for d in range(5)
@@ -250,7 +255,7 @@ def main() -> None:
         password_hash = hash_password(PASSWORD)  # argon2 is slow by design: once for everyone
         timed("schema", db.create_all)
         timed("demo clinic", load_demo_clinic, now)
-        timed("providers", add_providers, args.providers, password_hash, rng)
+        timed("providers", add_providers, args.providers, password_hash, now, rng)
         patients = timed("patients", add_patients, args.patients, password_hash, now, rng)
         timed("appointments", add_appointments, args.appointments, patients, now, rng)
         if db.engine.dialect.name == "postgresql":

@@ -44,6 +44,7 @@ class Defaults:
     INTAKE_MAIL_DIR = ""  # empty: mail/ in the instance folder
 
     INTAKE_CONSENT_MAX_AGE_DAYS = 365
+    INTAKE_ATTESTATION_VALID_DAYS = 730  # an admin's attestation of needling competence counts
     INTAKE_FRONT_DESK_EMAIL = "frontdesk@example.org"
     INTAKE_SLOT_GRID_MINUTES = 15
     INTAKE_BOOKING_NOTICE_HOURS = 24  # earliest a patient can book online

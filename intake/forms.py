@@ -566,6 +566,23 @@ class ProviderForm(FlaskForm):
         validators=[Optional()],
         invalid_choice_message="Choose among the locations listed.",
     )
+    training_course = StringField(
+        "Dry-needling course", [Optional(), Length(max=200)], [strip], default=""
+    )
+    training_completed_on = DateField("Course completed on", [Optional(), plausible_day])
+
+    def validate_training_completed_on(self, field):
+        if field.data and field.data > clinic_today():
+            raise ValidationError("The course completion date cannot be in the future.")
+
+
+class AttestationForm(FlaskForm):
+    """An admin attests, today and in their own name, a provider's needling competence."""
+
+    checked = BooleanField(
+        "I have checked this therapist's dry-needling training and competence",
+        [DataRequired("Please confirm that you have checked the training and competence.")],
+    )
 
 
 # --- appointment types --------------------------------------------------------------

@@ -87,7 +87,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    provider: Mapped["Provider | None"] = relationship(back_populates="user")
+    provider: Mapped["Provider | None"] = relationship(
+        back_populates="user", foreign_keys="Provider.user_id"
+    )
 
     @property
     def is_active(self) -> bool:
@@ -155,10 +157,18 @@ class Provider(db.Model):
     training_hours: Mapped[int] = mapped_column(Integer, default=0)
     bio: Mapped[str] = mapped_column(Text, default="")
     accepting_new_patients: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # Dry-needling training, as the certificate states it.
+    training_course: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    training_completed_on: Mapped[date | None]
+    # An admin's attestation of competence: dry needling is bookable while it is current
+    # (domain/providers.py, INTAKE_ATTESTATION_VALID_DAYS).
+    attested_on: Mapped[date | None]
+    attested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # SHA-256 of the therapist's calendar-feed token; the token itself is shown once.
     feed_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
-    user: Mapped[User] = relationship(back_populates="provider")
+    user: Mapped[User] = relationship(back_populates="provider", foreign_keys=[user_id])
+    attested_by: Mapped[User | None] = relationship(foreign_keys=[attested_by_id])
     locations: Mapped[list[Location]] = relationship(
         secondary=provider_locations, back_populates="providers", order_by=Location.name
     )

@@ -14,6 +14,7 @@ class ClinicSettings:
     front_desk_email: str
     timezone: str  # the clinic's own zone; a location may have another
     consent_max_age: timedelta  # how long a signed consent counts for booking
+    attestation_valid_for: timedelta  # how long an attestation of needling competence counts
     slot_grid_minutes: int
     booking_notice: timedelta  # earliest a patient can book online
     booking_horizon_days: int  # latest
@@ -32,6 +33,7 @@ class ClinicSettings:
             front_desk_email=config["INTAKE_FRONT_DESK_EMAIL"],
             timezone=config["INTAKE_TIMEZONE"],
             consent_max_age=timedelta(days=config["INTAKE_CONSENT_MAX_AGE_DAYS"]),
+            attestation_valid_for=timedelta(days=config["INTAKE_ATTESTATION_VALID_DAYS"]),
             slot_grid_minutes=config["INTAKE_SLOT_GRID_MINUTES"],
             booking_notice=timedelta(hours=config["INTAKE_BOOKING_NOTICE_HOURS"]),
             booking_horizon_days=config["INTAKE_BOOKING_HORIZON_DAYS"],

@@ -14,9 +14,10 @@ from werkzeug.serving import make_server
 from intake import create_app
 from intake.domain.geo import locate
 from intake.extensions import db
-from intake.models import Location, Provider, User, WorkingHours
+from intake.models import Location, Provider, User, WorkingHours, utcnow
 from intake.passwords import hash_password
 from intake.permissions import Role
+from tests.support.clock import CLINIC_ZONE
 
 # Unset means SQLite; CI runs the whole suite a second time with a PostgreSQL URL here.
 TEST_DATABASE_URL = os.environ.get("INTAKE_TEST_DATABASE_URL", "")
@@ -227,6 +228,11 @@ def make_provider(app, make_user):
             credentials=fields.pop("credentials", "PT, DPT"),
             training_hours=fields.pop("training_hours", 80),
             bio=fields.pop("bio", "Treats neck and back pain."),
+            training_course=fields.pop("training_course", "Dry Needling Level 1 and 2"),
+            # Bookable for dry needling: attested on the app's today at the clinic (as a
+            # consent's signed_at is the app's now), so it is current for the app's clock and
+            # for any fixed `now` before it. Pass attested_on=None (or an old date) otherwise.
+            attested_on=fields.pop("attested_on", utcnow().astimezone(CLINIC_ZONE).date()),
             locations=list(locations),
             working_hours=[
                 WorkingHours(location=loc, weekday=day, starts=start, ends=end)

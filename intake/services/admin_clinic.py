@@ -1,9 +1,13 @@
 """The clinic's settings: locations, providers and appointment types, each change audited."""
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..domain.geo import UnknownPlace, locate
+from ..domain.providers import attested_until, still_attested
 from ..extensions import db
 from ..models import (
     AppointmentType,
@@ -14,7 +18,10 @@ from ..models import (
     WorkingHours,
 )
 from ..permissions import STAFF_ROLES, Role
+from ..settings import ClinicSettings
+from . import audit
 from .admin_common import AdminRefused, commit_change, taken
+from .eligibility import clinic_day
 
 
 def overview() -> dict[str, int]:
@@ -78,6 +85,7 @@ def provider(provider_id: int) -> Provider | None:
         .where(Provider.id == provider_id)
         .options(
             selectinload(Provider.user),
+            selectinload(Provider.attested_by),
             selectinload(Provider.locations),
             selectinload(Provider.working_hours).selectinload(WorkingHours.location),
         )
@@ -135,6 +143,40 @@ def _keep_locations_with_hours(provider: Provider, kept: set[int]) -> None:
             "Those hours must be removed on the therapist's schedule page first.",
             "location_ids",
         )
+
+
+@dataclass(frozen=True)
+class AttestationState:
+    attested_on: date | None
+    attested_by: str  # the admin's name, "" when none
+    until: date | None  # the first day it no longer counts
+    current: bool
+
+
+def attestation_state(
+    provider: Provider, settings: ClinicSettings, now: datetime
+) -> AttestationState:
+    until = attested_until(provider.attested_on, settings.attestation_valid_for)
+    return AttestationState(
+        provider.attested_on,
+        provider.attested_by.full_name if provider.attested_by else "",
+        until,
+        still_attested(until, clinic_day(now, settings)),
+    )
+
+
+def record_attestation(
+    provider: Provider, actor: User, *, settings: ClinicSettings, now: datetime
+) -> Provider:
+    """The admin attests the provider's dry-needling competence today, in their own name."""
+    provider.attested_on = clinic_day(now, settings)
+    provider.attested_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        "attestation_recorded", actor_id=actor.id, object_type="provider", object_id=provider.id
+    )
+    db.session.commit()
+    return provider
 
 
 # --- appointment types ----------------------------------------------------------------

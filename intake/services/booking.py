@@ -10,7 +10,7 @@ from ..database import begin_write, loaded_kept
 from ..extensions import db
 from ..models import HOLDING_STATUSES, Appointment, AppointmentStatus, Provider, User
 from ..settings import ClinicSettings
-from . import changes
+from . import changes, eligibility
 from .changes import Change
 from .errors import BookingError, NotReady, SlotTaken, TooLate
 from .free_times import SlotChoice, check_free, require_zone, rules_for, taken
@@ -49,6 +49,15 @@ def _appointment_details():
 # --- writing --------------------------------------------------------------------------------
 
 
+def require_bookable(
+    patient: User, choice: SlotChoice, *, settings: ClinicSettings, now: datetime
+) -> None:
+    """NotTakingNewPatients for a new patient of a closed provider; NotAttested for dry
+    needling with a provider whose attestation of competence is not current."""
+    eligibility.require_takes(choice.provider, patient.id)
+    eligibility.require_offered(choice.provider, choice.type, settings, now)
+
+
 def request_appointment(
     patient: User,
     choice: SlotChoice,
@@ -60,11 +69,13 @@ def request_appointment(
 ) -> Appointment:
     """Store a request for a free slot of the choice the view resolved. NotReady when a step
     is missing, SlotTaken when someone was quicker; a second tab's request is returned.
+    Refused first when the provider may not be booked by this patient or for this type.
 
     Everything but the free-time check is read before the write lock and not read again:
     the readiness read here is what the request records (the staff queue shows the consent
     as it stands later), and the provider, place and type are as the view loaded them."""
     require_zone(starts_at)
+    require_bookable(patient, choice, settings=settings, now=now)
     rules = rules_for(choice.type, settings)
     step, readiness = assess(patient, choice.type, now, settings.consent_max_age)
     if step is not None:
@@ -168,6 +179,7 @@ def move_by_patient(
         if new_start == appointment.starts_at:  # nothing would change: no history, no email
             raise BookingError("That is the time it already has. Please choose another.")
         choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
+        eligibility.require_offered(choice.provider, choice.type, settings, now)
         rules = rules_for(choice.type, settings)
         check_free(choice, new_start, now, rules, ignore=appointment.id)
         moved = Change(

@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..passwords import hash_password
 from ..settings import ClinicSettings
-from . import booking, consents, demo_data, free_times, intakes
+from . import booking, consents, demo_data, eligibility, free_times, intakes
 
 CONSENT_V1 = Path(__file__).parent.parent / "content" / "consent_v1.md"
 
@@ -56,9 +56,10 @@ def seed_demo(
     for row in demo_data.STAFF + demo_data.PATIENTS:
         fields = {k: v for k, v in row.items() if k != "answers"}
         logins.append(_upsert_user(fields, password or make_password()))
+    db.session.flush()  # the admin's id attests the therapists' competence
     for row in demo_data.THERAPISTS:
         login = _upsert_user({**row, "role": "therapist"}, password or make_password())
-        _upsert_provider(row, locations)
+        _attested(_upsert_provider(row, locations), settings)
         logins.append(login)
     for row in demo_data.APPOINTMENT_TYPES:
         _upsert(AppointmentType, "slug", row)
@@ -132,7 +133,17 @@ def _upsert_user(row: dict, password: str) -> DemoLogin:
     return DemoLogin(row["role"], f"{row['first_name']} {row['last_name']}", row["email"], password)
 
 
-def _upsert_provider(row: dict, locations: dict[str, Location]) -> None:
+def _attested(provider: Provider, settings: ClinicSettings) -> None:
+    """Bookable for dry needling: attested by the demo admin today, unless still current."""
+    now = utcnow()
+    if eligibility.needling_attested(provider, settings, now):
+        return
+    admin = db.session.scalars(select(User).where(User.email == demo_data.ADMIN_EMAIL)).one()
+    provider.attested_on = eligibility.clinic_day(now, settings)
+    provider.attested_by_id = admin.id
+
+
+def _upsert_provider(row: dict, locations: dict[str, Location]) -> Provider:
     user = db.session.scalars(select(User).where(User.email == row["email"])).one()
     provider = db.session.scalars(select(Provider).where(Provider.slug == row["slug"])).first()
     if provider is None:
@@ -141,6 +152,8 @@ def _upsert_provider(row: dict, locations: dict[str, Location]) -> None:
     provider.display_name = f"{row['first_name']} {row['last_name']}"
     provider.credentials = row["credentials"]
     provider.training_hours = row["training_hours"]
+    provider.training_course = row["training_course"]
+    provider.training_completed_on = row["training_completed_on"]
     provider.bio = row["bio"]
     provider.accepting_new_patients = row["accepting"]
     provider.locations = [locations[slug] for slug in row["locations"]]
@@ -155,6 +168,7 @@ def _upsert_provider(row: dict, locations: dict[str, Location]) -> None:
         provider.working_hours.append(
             WorkingHours(location_id=location_id, weekday=day, starts=start, ends=end)
         )
+    return provider
 
 
 def _demo_requests(settings: ClinicSettings) -> None:

@@ -1,6 +1,6 @@
 """The believable demo clinic that `flask seed-demo` loads (fictional people, real ZIP codes)."""
 
-from datetime import time
+from datetime import date, time
 
 LOCATIONS = [
     dict(
@@ -41,8 +41,9 @@ LOCATIONS = [
     ),
 ]
 
+ADMIN_EMAIL = "admin@example.org"  # attests the therapists' competence
 STAFF = [
-    dict(role="admin", first_name="Alex", last_name="Morgan", email="admin@example.org"),
+    dict(role="admin", first_name="Alex", last_name="Morgan", email=ADMIN_EMAIL),
     dict(role="front_desk", first_name="Dana", last_name="Reyes", email="frontdesk@example.org"),
 ]
 
@@ -68,13 +69,16 @@ REQUESTS = [("robin.hale@example.org", "john-carver"), ("casey.ford@example.org"
 
 MORNING, AFTERNOON, LATE = (time(8), time(12)), (time(13), time(17)), (time(12), time(19))
 
-# Each therapist: account, public profile, and weekly hours as (location slug, weekday, block).
+# Each therapist: account, public profile, training, and weekly hours as (location slug, weekday,
+# block). The demo admin attests each one's competence on seeding (services/demo.py).
 THERAPISTS = [
     dict(
         first_name="John",
         last_name="Carver",
         email="john.carver@example.org",
         slug="john-carver",
+        training_course="Dry Needling Level 1 and 2 (Evidence in Motion)",
+        training_completed_on=date(2016, 5, 15),
         credentials="PT, DPT, Cert. DN",
         training_hours=150,
         accepting=True,
@@ -91,6 +95,8 @@ THERAPISTS = [
         last_name="Patel",
         email="maya.patel@example.org",
         slug="maya-patel",
+        training_course="Certified Dry Needling Practitioner (Myopain Seminars)",
+        training_completed_on=date(2017, 9, 24),
         credentials="PT, DPT, OCS",
         training_hours=120,
         accepting=True,
@@ -106,6 +112,8 @@ THERAPISTS = [
         last_name="Greene",
         email="aisha.greene@example.org",
         slug="aisha-greene",
+        training_course="Certified Myofascial Trigger Point Therapist (CMTPT)",
+        training_completed_on=date(2019, 3, 10),
         credentials="PT, MPT, CMTPT",
         training_hours=90,
         accepting=True,
@@ -120,6 +128,8 @@ THERAPISTS = [
         last_name="Ortega",
         email="luis.ortega@example.org",
         slug="luis-ortega",
+        training_course="Dry Needling Level 1 and 2 (KinetaCore)",
+        training_completed_on=date(2018, 11, 4),
         credentials="PT, DPT, SCS",
         training_hours=110,
         accepting=True,
@@ -134,6 +144,8 @@ THERAPISTS = [
         last_name="Kim",
         email="grace.kim@example.org",
         slug="grace-kim",
+        training_course="Functional Dry Needling Level 1 and 2 (Kinetacore)",
+        training_completed_on=date(2021, 6, 27),
         credentials="PT, DPT",
         training_hours=80,
         accepting=False,

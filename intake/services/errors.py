@@ -52,3 +52,12 @@ class ReviewNeeded(ActionRefused):
 
 class ScheduleError(ValueError):
     """A change to a therapist's schedule they cannot make, with a sentence saying why."""
+
+
+class NotTakingNewPatients(BookingError):
+    """The provider sees only patients who have had a visit with them."""
+
+
+class NotAttested(ActionRefused):
+    """Dry needling with a provider whose attestation of competence is not current; other
+    types of visit are still open. An ActionRefused, so staff pages show it as one."""

@@ -15,7 +15,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time, timedelta
 from pathlib import Path
 from time import monotonic
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import selectinload
 
+from ..domain.providers import attested_until, still_attested
 from ..extensions import db
 from ..formatting import phone_display
 from ..models import AppointmentType, Location, Provider, User, WorkingHours
@@ -65,10 +66,18 @@ class PublicProvider:
     accepting_new_patients: bool
     locations: tuple[PublicLocation, ...]  # by name
     working_hours: tuple[PublicHours, ...]  # by weekday and start
+    training_course: str = ""
+    training_completed_on: date | None = None
+    attested_on: date | None = None
+    attested_until: date | None = None  # the first day the attestation no longer counts
 
     @property
     def location_names(self) -> str:
         return ", ".join(loc.name for loc in self.locations)
+
+    def offers_needling(self, today: date) -> bool:
+        """Bookable for dry needling: the attestation of competence counts today."""
+        return still_attested(self.attested_until, today)
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ def load_public_locations() -> tuple[PublicLocation, ...]:
     )
 
 
-def load_public_providers() -> PublicProviders:
+def load_public_providers(attestation_valid_for: timedelta) -> PublicProviders:
     """The listed providers with their locations and hours: three queries on a cold cache.
     Apart from the footer's list, so that a staff page's footer does not read them."""
     listed_providers = tuple(
@@ -106,6 +115,10 @@ def load_public_providers() -> PublicProviders:
             working_hours=tuple(
                 PublicHours(h.location_id, h.weekday, h.starts, h.ends) for h in p.working_hours
             ),
+            training_course=p.training_course,
+            training_completed_on=p.training_completed_on,
+            attested_on=p.attested_on,
+            attested_until=attested_until(p.attested_on, attestation_valid_for),
         )
         for p in db.session.scalars(
             listed()

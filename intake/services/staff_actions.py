@@ -13,6 +13,7 @@ from ..models import HOLDING_STATUSES, Appointment, AppointmentStatus, User
 from ..settings import ClinicSettings
 from . import changes
 from .changes import Change, require_status
+from .eligibility import require_offered
 from .errors import ActionRefused
 from .free_times import SlotChoice, slots_between, staff_rules, taken
 from .staff_checks import place, reason_text, review_override, still_free
@@ -34,6 +35,7 @@ def confirm(
     with changes.opened(appointment_id, seen_revision) as appointment:
         require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
         override = review_override(appointment, actor, override_reason.strip())
+        require_offered(appointment.provider, appointment.type, settings, now)
         choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
         still_free(appointment, choice, appointment.starts_at, now, settings)
         confirmed = Change(
@@ -115,6 +117,7 @@ def move(
             appointment.starts_at,
         ):
             raise ActionRefused("That is the time, provider and place it already has.")
+        require_offered(provider, appointment.type, settings, now)
         choice = SlotChoice(provider, location, appointment.type)
         still_free(appointment, choice, starts_at, now, settings)
         before = (

@@ -14,9 +14,9 @@ from ..formatting import clinic_today
 from ..forms import BookingRequestForm
 from ..models import utcnow
 from ..permissions import Role, role_required
-from ..services import booking, free_times
-from ..services.directory import provider_directory
-from ..services.errors import BookingError, NotReady, SlotTaken
+from ..services import booking, eligibility, free_times
+from ..services.directory import nearby_taking_new_patients, provider_directory
+from ..services.errors import BookingError, NotReady, NotTakingNewPatients, SlotTaken
 from ..services.readiness import StepName, assess
 from .helpers import parse_start, parse_week
 from .public_data import public_providers
@@ -37,13 +37,29 @@ def _movable(appointment_id: int | None) -> int | None:
 @bp.get("")
 def choose_provider():
     providers = public_providers().listed
-    return render_template("booking/providers.html", directory=provider_directory(providers))
+    return render_template(
+        "booking/providers.html", directory=provider_directory(providers, today=clinic_today())
+    )
+
+
+def _patient_id() -> int | None:
+    return (
+        current_user.id
+        if current_user.is_authenticated and current_user.role == Role.PATIENT
+        else None
+    )
 
 
 @bp.get("/<slug>")
 def choose_slot(slug: str):
     provider = free_times.provider_by_slug(slug) or abort(404)
-    types = free_times.active_types()
+    settings, now = current_settings(), utcnow()
+    move = _movable(parse_id(request.args.get("move")))
+    # Moving one's own visit is not a new booking; anyone else needs to be seen before.
+    if move is None and not eligibility.takes(provider, _patient_id()):
+        return _not_taking(provider)
+    every_type = free_times.active_types()
+    types = eligibility.offered_types(provider, every_type, settings, now)
     location_id = request.args.get("location") or (
         str(provider.locations[0].id) if len(provider.locations) == 1 else None
     )
@@ -53,24 +69,25 @@ def choose_slot(slug: str):
         types=types,
         location_id=location_id,
         type_id=type_id,
-        move=_movable(parse_id(request.args.get("move"))),
+        move=move,
         error=None,
         days={},
+        some_types_withheld=len(types) < len(every_type),
     )
     if location_id and type_id:
         try:
             choice = free_times.resolve_choice(provider, location_id, type_id)
+            eligibility.require_offered(provider, choice.type, settings, now)
         except BookingError as error:
             context["error"] = str(error)
         else:
-            settings = current_settings()
             today = clinic_today()
             first = parse_week(request.args.get("week"), today, settings.booking_horizon_days)
             slots = free_times.slots_between(
                 choice,
                 first,
                 first + WEEK - timedelta(days=1),
-                utcnow(),
+                now,
                 free_times.rules_for(choice.type, settings),
                 ignore=context["move"],
             )
@@ -102,6 +119,12 @@ def confirm(slug: str):
         return render_template("booking/problem.html", message=str(error), provider=provider), 400
     settings, now = current_settings(), utcnow()
     if request.method == "GET":  # a POST is checked once, by the service, before it locks
+        try:
+            booking.require_bookable(current_user, choice, settings=settings, now=now)
+        except NotTakingNewPatients:
+            return _not_taking(provider, status=403)
+        except BookingError as error:
+            return _problem(provider, choice, str(error))
         step, _ = assess(current_user, choice.type, now, settings.consent_max_age)
         if step is not None:
             return _to_missing_step(step)
@@ -114,6 +137,8 @@ def confirm(slug: str):
             )
         except SlotTaken as taken:
             return render_template("booking/taken.html", choice=choice, taken=taken), 409
+        except NotTakingNewPatients:
+            return _not_taking(provider, status=403)
         except NotReady as missing:
             return _to_missing_step(missing.step)
         except BookingError as error:
@@ -132,6 +157,22 @@ def _to_missing_step(step):
     if step.name not in STEP_PAGES:
         return render_template("booking/blocked.html", step=step), 403
     return redirect(url_for(STEP_PAGES[step.name], next=request.full_path))
+
+
+def _not_taking(provider, status: int = 200):
+    """The provider sees only patients seen before: say so, and who nearby takes new ones.
+    The same words for everyone: whether this visitor was seen before is not shown."""
+    providers = public_providers()
+    public = providers.by_slug.get(provider.slug)
+    suggestions = (
+        nearby_taking_new_patients(public, providers.listed, clinic_today()) if public else []
+    )
+    return render_template(
+        "booking/not_taking.html",
+        provider=provider,
+        message=eligibility.not_taking_message(provider.display_name),
+        suggestions=suggestions,
+    ), status
 
 
 def _problem(provider, choice, message: str):

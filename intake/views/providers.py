@@ -5,7 +5,12 @@ from itertools import groupby
 from flask import Blueprint, abort, render_template, request
 
 from ..domain.geo import zip_index
-from ..services.directory import provider_directory, provider_profile
+from ..formatting import clinic_today
+from ..services.directory import (
+    nearby_taking_new_patients,
+    provider_directory,
+    provider_profile,
+)
 from .public_data import public_providers, same_for_every_visitor
 
 bp = Blueprint("providers", __name__, url_prefix="/providers")
@@ -20,7 +25,7 @@ def directory():
     near = request.args.get("near", "")
     return render_template(
         "providers/directory.html",
-        directory=provider_directory(public_providers().listed, near),
+        directory=provider_directory(public_providers().listed, near, clinic_today()),
         near=near[:100],
     )
 
@@ -28,9 +33,11 @@ def directory():
 @bp.get("/<slug>")
 @same_for_every_visitor
 def profile(slug: str):
-    provider = provider_profile(slug[:80], public_providers().by_slug)
+    providers = public_providers()
+    provider = provider_profile(slug[:80], providers.by_slug)
     if provider is None:
         abort(404)
+    today = clinic_today()
     hours_at = {
         location_id: list(blocks)
         for location_id, blocks in groupby(
@@ -38,4 +45,16 @@ def profile(slug: str):
             key=lambda h: h.location_id,
         )
     }
-    return render_template("providers/profile.html", provider=provider, hours_at=hours_at)
+    # The same for every visitor (the page is cached): who may still book is said in words.
+    suggestions = (
+        []
+        if provider.accepting_new_patients
+        else nearby_taking_new_patients(provider, providers.listed, today)
+    )
+    return render_template(
+        "providers/profile.html",
+        provider=provider,
+        hours_at=hours_at,
+        offers_needling=provider.offers_needling(today),
+        suggestions=suggestions,
+    )

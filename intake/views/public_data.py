@@ -5,6 +5,7 @@ stamp file in the instance folder, so every worker rebuilds on its next request.
 sits on the session rather than in each admin service: the therapist's hours page, the
 commands and the demo seed change the same rows, and none of them can forget it."""
 
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 
@@ -41,7 +42,10 @@ def public_locations() -> tuple[PublicLocation, ...]:
 
 def public_providers() -> PublicProviders:
     """The listed providers, their locations and hours: no query while warm."""
-    return current_app.extensions[_EXTENSION].current("providers", load_public_providers)
+    valid_for = timedelta(days=current_app.config["INTAKE_ATTESTATION_VALID_DAYS"])
+    return current_app.extensions[_EXTENSION].current(
+        "providers", lambda: load_public_providers(valid_for)
+    )
 
 
 def same_for_every_visitor(view):

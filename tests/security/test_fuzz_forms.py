@@ -67,6 +67,7 @@ POST_FORMS = {
     "admin.edit_location": (Role.ADMIN, forms.LocationForm),
     "admin.new_provider": (Role.ADMIN, forms.ProviderForm),
     "admin.edit_provider": (Role.ADMIN, forms.ProviderForm),
+    "admin.record_attestation": (Role.ADMIN, forms.AttestationForm),
     "admin.new_type": (Role.ADMIN, forms.AppointmentTypeForm),
     "admin.edit_type": (Role.ADMIN, forms.AppointmentTypeForm),
     "admin.invite_user": (Role.ADMIN, forms.InviteForm),
