@@ -2,7 +2,7 @@
 each, for the register) and its addenda; all three append-only at the database
 
 Revision ID: 0012_needling_notes
-Revises: 0008
+Revises: 0011_provider_training
 Create Date: 2026-12-03 02:30:25
 
 """
@@ -17,7 +17,7 @@ APPEND_ONLY = ('needling_notes', 'adverse_events', 'needling_addenda')
 
 # revision identifiers, used by Alembic.
 revision = '0012_needling_notes'
-down_revision = '0008'
+down_revision = '0011_provider_training'
 branch_labels = None
 depends_on = None
 
