@@ -160,6 +160,7 @@ def _audit_rows_refuse_edits():
         db.session.rollback()
     [kept] = db.session.scalars(select(AuditEvent)).all()
     assert kept.detail == {"override_reason": "why"}
+    db.session.rollback()  # hand the connection back before the engine is disposed
 
 
 def test_audit_rows_with_detail_stay_append_only_after_the_migrations(migrated_app):
