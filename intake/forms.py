@@ -325,7 +325,7 @@ class ActionForm(FlaskForm):
 
 class ConfirmForm(ActionForm):
     override_reason = TextAreaField(
-        "Admin override: why confirm without a therapist's review?",
+        "Admin override: why confirm although the checks above fail?",
         [Optional(), Length(max=500)],
         filters=[strip],
     )
@@ -362,6 +362,13 @@ class MoveForm(ActionForm):
     provider = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
     location = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
     start = HiddenField(validators=[required(), Length(max=40)])
+    # An admin's reason to move although consent or screening checks fail (admins only).
+    override_reason = TextAreaField(
+        "Admin override: why move although the checks above fail?",
+        [Optional(), Length(max=500)],
+        filters=[strip],
+        id="move-override-reason",
+    )
 
 
 class MoveSearchForm(GetForm):

@@ -579,6 +579,8 @@ class AuditEvent(db.Model):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     ip_address: Mapped[str] = mapped_column(String(45), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the row alone cannot say: an override's reason, the checks a refused change failed.
+    detail: Mapped[dict | None] = mapped_column(JSON)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])

@@ -8,7 +8,7 @@ import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from intake import create_app
@@ -138,5 +138,54 @@ def test_migrated_database_refuses_overlapping_appointments(migrated_app):
     db.session.commit()
     db.session.add(appointment(35))  # inside the first one's buffer
     with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def _audit_rows_refuse_edits():
+    from sqlalchemy.exc import IntegrityError
+
+    from intake.models import AuditEvent
+
+    db.session.add(AuditEvent(action="safety_overridden", detail={"override_reason": "why"}))
+    db.session.commit()
+    for statement in (
+        "UPDATE audit_events SET detail = NULL",
+        "UPDATE audit_events SET action = 'x'",
+        "DELETE FROM audit_events",
+    ):
+        with pytest.raises(IntegrityError):
+            db.session.execute(text(statement))
+            db.session.commit()
+        db.session.rollback()
+    [kept] = db.session.scalars(select(AuditEvent)).all()
+    assert kept.detail == {"override_reason": "why"}
+    db.session.rollback()  # hand the connection back before the engine is disposed
+
+
+def test_audit_rows_with_detail_stay_append_only_after_the_migrations(migrated_app):
+    """0009 added the detail column; SQLite's table rebuild must not lose the triggers."""
+    _audit_rows_refuse_edits()
+
+
+def test_audit_triggers_survive_a_downgrade_and_upgrade_of_0009(migrated_app):
+    from sqlalchemy.exc import IntegrityError
+
+    flask_migrate.downgrade(revision="0008")
+    db.session.execute(
+        text(
+            "INSERT INTO audit_events (action, object_type, ip_address, at) "
+            "VALUES ('a', '', '', :at)"
+        ),
+        {"at": datetime.now(UTC)},
+    )
+    db.session.commit()
+    with pytest.raises(IntegrityError):  # the downgrade kept them too
+        db.session.execute(text("DELETE FROM audit_events"))
+        db.session.commit()
+    db.session.rollback()
+    flask_migrate.upgrade()
+    with pytest.raises(IntegrityError):
+        db.session.execute(text("UPDATE audit_events SET detail = NULL"))
         db.session.commit()
     db.session.rollback()

@@ -1,5 +1,6 @@
 """Reading the audit trail: filter, page and export it, in a fixed number of queries."""
 
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,7 +30,10 @@ ACTIONS = {
     "login_succeeded": "Signed in",
     "password_changed": "Changed their password",
     "password_reset": "Reset a forgotten password",
+    "confirm_refused": "Confirming refused by a safety check",
+    "move_refused": "Moving refused by a safety check",
     "review_overridden": "Overrode the therapist review",
+    "safety_overridden": "Overrode a safety check",
     "reviewed": "Therapist review",
     "signed_note": "Signed a session note",
     "status_changed": "Appointment status changed",
@@ -51,6 +55,7 @@ CSV_HEADER = (
     "patient_id",
     "patient_name",
     "ip_address",
+    "detail",
 )
 
 
@@ -129,6 +134,7 @@ def _rows(filters: AuditFilters, zone: str) -> Select:
             AuditEvent.patient_id,
             (patient.first_name + " " + patient.last_name).label("patient_name"),
             AuditEvent.ip_address,
+            AuditEvent.detail,
         )
         .outerjoin(actor, AuditEvent.actor_id == actor.id)
         .outerjoin(patient, AuditEvent.patient_id == patient.id)
@@ -170,4 +176,27 @@ def csv_rows(filters: AuditFilters, zone: str) -> Iterator[tuple]:
             row.patient_id,
             row.patient_name,
             row.ip_address,
+            json.dumps(row.detail, sort_keys=True, ensure_ascii=False) if row.detail else "",
         )
+
+
+def detail_lines(detail: dict | None) -> list[str]:
+    """An event's detail as lines people read: the override's reason, each failed check."""
+    if not detail:
+        return []
+    lines = []
+    for key, value in sorted(detail.items()):
+        if key == "failed_checks" and isinstance(value, list):
+            lines += [_failed_check(item) for item in value]
+        elif key == "override_reason":
+            lines.append(f"Reason given: {value}")
+        else:
+            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+            lines.append(f"{key.replace('_', ' ').capitalize()}: {shown}")
+    return lines
+
+
+def _failed_check(item) -> str:
+    if isinstance(item, dict):
+        return f"Failed check ({item.get('check', '?')}): {item.get('reason', '')}"
+    return f"Failed check: {item}"

@@ -12,9 +12,12 @@ def record(
     object_type: str = "",
     object_id: int | None = None,
     patient_id: int | None = None,
+    detail: dict | None = None,
     commit: bool = False,
 ) -> AuditEvent:
-    """Add an audit row to the session; commit=True for reads, which commit nothing else."""
+    """Add an audit row to the session; commit=True for reads, which commit nothing else.
+    `detail` holds what the row alone cannot say (an override's reason, why a change was
+    refused), as JSON; never health answers."""
     if commit and not _writing():
         # The request has been reading (the signed-in user at least). On SQLite a deferred
         # transaction that read cannot start writing once another worker has written, so end
@@ -27,6 +30,7 @@ def record(
         object_type=object_type,
         object_id=object_id,
         patient_id=patient_id,
+        detail=detail,
         at=utcnow(),
         ip_address=client_address(db.session)[:45],
     )

@@ -31,6 +31,7 @@ class Change:
     notify: str | None = None  # the kind of email the patient gets, if any
     reason: str = ""  # what that email says of why (an admin's override stays out of it)
     audit: tuple[str, ...] = ()  # audit actions to record: staff changes, never the patient's
+    audit_detail: Mapping[str, Mapping] = field(default_factory=dict)  # action -> its detail
 
 
 def require_status(appointment: Appointment, allowed, verb: str) -> None:
@@ -150,6 +151,7 @@ def record(
             object_type="appointment",
             object_id=appointment.id,
             patient_id=appointment.patient_id,
+            detail=dict(change.audit_detail[action]) if action in change.audit_detail else None,
         )
     db.session.commit()
     return appointment

@@ -46,8 +46,17 @@ class ActionRefused(BookingError):
     """A staff action that does not fit the request as it stands; the message says why."""
 
 
-class ReviewNeeded(ActionRefused):
-    """Precautions that a therapist has not cleared."""
+class SafetyRefused(ActionRefused):
+    """A visit that fails a safety check (consent, screening, review); `failures` lists each
+    check that failed, with its sentence."""
+
+    def __init__(self, message: str, failures: tuple = ()):
+        super().__init__(message)
+        self.failures = failures
+
+
+class ReviewNeeded(SafetyRefused):
+    """Precautions that a therapist has not cleared (and nothing else failed)."""
 
 
 class ScheduleError(ValueError):

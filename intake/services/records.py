@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..database import begin_write
 from ..domain import questionnaire
+from ..domain.confirmation import Failure, failed_checks
 from ..domain.consent import ConsentState
 from ..domain.patients import age_on
 from ..domain.questionnaire import Kind, Question
@@ -18,6 +19,7 @@ from ..models import Appointment, AppointmentEvent, Intake, Provider, SignedCons
 from ..permissions import STAFF_ROLES, Role
 from . import audit
 from .access import may_see_patient
+from .confirmation import visit_facts
 from .consents import consents_with_state
 from .intakes import changed_answers, current_intake, intake_history
 from .notes import notes_of
@@ -215,6 +217,7 @@ class RequestView:
     flags: list[Flag]
     history: list[AppointmentEvent]
     notes: list[AppointmentEvent]
+    failures: tuple[Failure, ...] = ()  # the safety checks confirming would fail now
 
     @property
     def intake_changed_since_request(self) -> bool:
@@ -223,7 +226,12 @@ class RequestView:
 
 
 def open_request(
-    appointment_id: int, viewer: User, today: date, now: datetime, max_age: timedelta
+    appointment_id: int,
+    viewer: User,
+    today: date,
+    now: datetime,
+    max_age: timedelta,
+    zone: str,
 ) -> RequestView | None:
     """One request with everything the front desk needs; the look is audited first."""
     patient_id = db.session.scalar(
@@ -235,16 +243,19 @@ def open_request(
     appointment = _loaded(appointment_id)
     intake = current_intake(patient_id)
     events = list(appointment.events)
+    consent = consent_statuses([patient_id], now, max_age)[patient_id]
+    facts = visit_facts(appointment, intake, consent, zone=zone, max_age=max_age)
     return RequestView(
         appointment=appointment,
         intake=intake,
         age=age_on(intake.born_on, today) if intake else None,
         answers=answers_in_words(intake.answers) if intake else [],
         findings=findings_in_words(intake.screening if intake else None),
-        consent=consent_statuses([patient_id], now, max_age)[patient_id],
+        consent=consent,
         flags=flags_of(appointment),
         history=[e for e in events if e.action != "note"],
         notes=[e for e in events if e.action == "note"],
+        failures=failed_checks(facts),
     )
 
 

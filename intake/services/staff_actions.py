@@ -11,12 +11,12 @@ from ..extensions import db
 from ..formatting import when
 from ..models import HOLDING_STATUSES, Appointment, AppointmentStatus, User
 from ..settings import ClinicSettings
-from . import changes
+from . import changes, confirmation
 from .changes import Change, require_status
 from .eligibility import require_offered
 from .errors import ActionRefused
 from .free_times import SlotChoice, slots_between, staff_rules, taken
-from .staff_checks import place, reason_text, review_override, still_free
+from .staff_checks import place, reason_text, still_free
 
 # --- actions -------------------------------------------------------------------------
 
@@ -30,22 +30,38 @@ def confirm(
     settings: ClinicSettings,
     now: datetime,
 ) -> Appointment:
-    """Only a requested time still free in the provider's hours, with any precautions
-    cleared by a therapist (or an admin overriding, with a reason)."""
-    with changes.opened(appointment_id, seen_revision) as appointment:
+    """Only a requested time still free in the provider's hours, and, checked again in the
+    same transaction, with any precautions cleared by a therapist and (for dry needling) a
+    valid consent and no absolute finding; or an admin overriding, with a reason."""
+    with (
+        confirmation.refusal_recorded(appointment_id, actor, "confirm"),
+        changes.opened(appointment_id, seen_revision) as appointment,
+    ):
         require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
-        override = review_override(appointment, actor, override_reason.strip())
+        override = confirmation.checked(
+            appointment, actor, override_reason, settings=settings, now=now
+        )
         require_offered(appointment.provider, appointment.type, settings, now)
         choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
         still_free(appointment, choice, appointment.starts_at, now, settings)
         confirmed = Change(
             "confirmed",
             AppointmentStatus.CONFIRMED,
-            detail=f"Admin override of the therapist review: {override}" if override else "",
+            detail=override.history_line() if override else "",
             notify="confirmed",
-            audit=("status_changed", "review_overridden") if override else ("status_changed",),
+            **_audits(override, "confirmed"),
         )
         return changes.commit(appointment, confirmed, actor, settings=settings, now=now)
+
+
+def _audits(override: confirmation.Override | None, action: str) -> dict:
+    """The change's audit rows: the override (with its reason and the failed checks) too."""
+    if override is None:
+        return {"audit": ("status_changed",)}
+    return {
+        "audit": ("status_changed", override.audit_action),
+        "audit_detail": {override.audit_action: override.audit_detail(action)},
+    }
 
 
 def decline(
@@ -101,15 +117,30 @@ def move(
     provider_id: int,
     location_id: int,
     starts_at: datetime,
+    override_reason: str = "",
     *,
     settings: ClinicSettings,
     now: datetime,
 ) -> Appointment:
     """To a free time of the same or another provider, keeping patient and type. The moved
-    request is requested again, even if it was confirmed: the new time needs confirming."""
+    request is requested again, even if it was confirmed: the new time needs confirming.
+    Consent and screening are checked again as for confirming (an admin may override with a
+    reason); the therapist's review is not, as the moved request is confirmed afterwards."""
     # The new provider's time is checked too: both are locked, in one order.
-    with changes.opened(appointment_id, seen_revision, provider_id) as appointment:
+    with (
+        confirmation.refusal_recorded(appointment_id, actor, "move"),
+        changes.opened(appointment_id, seen_revision, provider_id) as appointment,
+    ):
         require_status(appointment, HOLDING_STATUSES, "moved")
+        override = confirmation.checked(
+            appointment,
+            actor,
+            override_reason,
+            settings=settings,
+            now=now,
+            review=False,
+            verb="move it",
+        )
         provider, location = place(provider_id, location_id)
         if (provider.id, location.id, starts_at) == (
             appointment.provider_id,
@@ -136,9 +167,10 @@ def move(
                 "provider": provider,
                 "location": location,
             },
-            detail=f"from {before} to {after}",
+            detail=f"from {before} to {after}"
+            + (f". {override.history_line()}" if override else ""),
             notify="moved",
-            audit=("status_changed",),
+            **_audits(override, "moved"),
         )
         try:
             return changes.commit(appointment, moved, actor, settings=settings, now=now)

@@ -1,4 +1,4 @@
-"""What a staff action checks first: the therapist's review, the place, a free time."""
+"""What a staff action checks first: the place and a free time (safety checks: confirmation.py)."""
 
 from datetime import datetime
 
@@ -6,30 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Appointment, Provider, User
-from ..permissions import Role
+from ..models import Appointment, Provider
 from ..settings import ClinicSettings
-from .errors import ActionRefused, BookingError, ReviewNeeded, SlotTaken
+from .errors import ActionRefused, BookingError, SlotTaken
 from .free_times import SlotChoice, check_free, next_free, staff_rules
 
 
 def reason_text(reason: str) -> str:
     return " ".join(reason.split())[:500]
-
-
-def review_override(appointment: Appointment, actor: User, reason: str) -> str:
-    """The admin's reason when an admin overrides a missing review; "" when none is needed."""
-    if not appointment.needs_review or appointment.review_outcome == "cleared":
-        return ""
-    if actor.role == Role.ADMIN and reason:
-        return reason[:500]
-    if appointment.review_outcome == "not_suitable":
-        message = "A therapist found this request not suitable. Decline it instead."
-    else:
-        message = "A therapist must review this patient's precautions before it is confirmed."
-    if actor.role == Role.ADMIN:
-        message += " To confirm anyway, give the reason for overriding."
-    raise ReviewNeeded(message)
 
 
 def place(provider_id: int, location_id: int):

@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user
 
 from ..config import current_settings
+from ..domain.confirmation import failed_checks
 from ..formatting import clinic_today
 from ..forms import (
     CancelForm,
@@ -29,7 +30,7 @@ from ..forms import (
 )
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import audit, changes, export, records, staff_actions
+from ..services import audit, changes, confirmation, export, records, staff_actions
 from ..services import queue as queue_service
 from ..services.errors import ActionRefused, BookingError, ChangedMeanwhile
 from ..services.free_times import SlotChoice
@@ -110,7 +111,12 @@ def show_request(appointment_id: int):
 
 def _render_request(appointment_id: int, status: int = 200, **forms):
     view = records.open_request(
-        appointment_id, current_user, clinic_today(), utcnow(), consent_max_age()
+        appointment_id,
+        current_user,
+        clinic_today(),
+        utcnow(),
+        consent_max_age(),
+        current_app.config["INTAKE_TIMEZONE"],
     )
     if view is None:
         abort(404)
@@ -242,6 +248,10 @@ def move_page(appointment_id: int):
         next_week=first + timedelta(days=MOVE_DAYS),
         previous_week=first - timedelta(days=MOVE_DAYS) if first > today else None,
         move_form=MoveForm(formdata=None, revision=appointment.revision),
+        failures=failed_checks(
+            confirmation.facts_now(appointment, settings=current_settings(), now=utcnow()),
+            review=False,
+        ),
     )
 
 
@@ -267,6 +277,7 @@ def move(appointment_id: int):
             *args,
             int(form.location.data),
             start,
+            form.override_reason.data or "",
             settings=current_settings(),
             now=utcnow(),
         )

@@ -238,7 +238,8 @@ def test_an_admin_may_confirm_without_review_only_with_a_reason(
     login_as(make_user(Role.ADMIN))
     url = f"/staff/requests/{appointment.id}/confirm"
     page = page_of(client, appointment)
-    assert "Admin override: why confirm without a therapist&#39;s review?" in page
+    assert "Admin override: why confirm although the checks above fail?" in page
+    assert "A therapist must review this patient" in page  # said before the click
 
     without = client.post(url, data={"revision": appointment.revision, "override_reason": " "})
     assert "give the reason for overriding" in without.get_data(as_text=True)

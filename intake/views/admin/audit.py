@@ -47,7 +47,12 @@ def audit():
             filters, request.args.get("page", 1, type=int), current_app.config["INTAKE_TIMEZONE"]
         )
     return render_template(
-        "admin/audit.html", form=form, page=page, args=_kept_args(), actions=admin_audit.ACTIONS
+        "admin/audit.html",
+        form=form,
+        page=page,
+        args=_kept_args(),
+        actions=admin_audit.ACTIONS,
+        detail_lines=admin_audit.detail_lines,
     )
 
 
