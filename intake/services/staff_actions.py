@@ -11,7 +11,7 @@ from ..extensions import db
 from ..formatting import when
 from ..models import HOLDING_STATUSES, Appointment, AppointmentStatus, User
 from ..settings import ClinicSettings
-from . import changes
+from . import callbacks, changes
 from .changes import Change, require_status
 from .errors import ActionRefused
 from .free_times import SlotChoice, slots_between, staff_rules, taken
@@ -33,6 +33,7 @@ def confirm(
     cleared by a therapist (or an admin overriding, with a reason)."""
     with changes.opened(appointment_id, seen_revision) as appointment:
         require_status(appointment, (AppointmentStatus.REQUESTED,), "confirmed")
+        callbacks.require_call_for_urgent(appointment)
         override = review_override(appointment, actor, override_reason.strip())
         choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
         still_free(appointment, choice, appointment.starts_at, now, settings)
