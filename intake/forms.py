@@ -63,7 +63,7 @@ from .form_fields import (
     yes_no,
 )
 from .formatting import WEEKDAYS, clinic_today
-from .models import AppointmentStatus
+from .models import AppointmentStatus, CallbackOutcome, CallOutcome
 
 # --- accounts -----------------------------------------------------------------------
 
@@ -367,6 +367,61 @@ class MoveSearchForm(GetForm):
     provider = SelectField("Provider")
     location = SelectField("Location")
     week = DateField("Week starting", [Optional()])
+
+
+# --- callbacks: calls to patients and closing their tasks ---------------------------------
+
+CALL_OUTCOMES = options(
+    [
+        (CallOutcome.SPOKE.value, "Spoke with the patient"),
+        (CallOutcome.LEFT_MESSAGE.value, "Left a message"),
+        (CallOutcome.NO_ANSWER.value, "No answer"),
+    ]
+)
+CALLBACK_OUTCOMES = options(
+    [
+        (CallbackOutcome.CLEARED.value, "Cleared to book"),
+        (CallbackOutcome.NOT_SUITABLE.value, "Not suitable for dry needling"),
+        (CallbackOutcome.REFERRED.value, "Referred to their doctor"),
+        (CallbackOutcome.UNREACHABLE.value, "Could not reach the patient"),
+        (CallbackOutcome.OTHER.value, "Other (say what in the note)"),
+    ]
+)
+
+
+class CallLogForm(FlaskForm):
+    outcome = RadioField(
+        "How did the call go?",
+        choices=CALL_OUTCOMES,
+        validators=[InputRequired("Choose how the call went.")],
+        id="call-outcome",
+    )
+    advice = TextAreaField(
+        "Advice given (staff only)",
+        [Optional(), Length(max=2000)],
+        filters=[strip],
+        id="call-advice",
+    )
+
+    def validate_advice(self, field):
+        if self.outcome.data == CallOutcome.SPOKE.value and not field.data:
+            raise ValidationError("Write down the advice you gave the patient.")
+
+
+class CloseCallbackForm(FlaskForm):
+    outcome = RadioField(
+        "Outcome",
+        choices=CALLBACK_OUTCOMES,
+        validators=[InputRequired("Choose an outcome.")],
+        id="close-outcome",
+    )
+    note = TextAreaField(
+        "Note (staff only)", [Optional(), Length(max=1000)], filters=[strip], id="close-note"
+    )
+
+    def validate_note(self, field):
+        if self.outcome.data == CallbackOutcome.OTHER.value and not field.data:
+            raise ValidationError("Say what happened in the note.")
 
 
 # --- therapist schedule ------------------------------------------------------------------
