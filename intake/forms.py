@@ -403,9 +403,14 @@ class CallLogForm(FlaskForm):
         id="call-advice",
     )
 
-    def validate_advice(self, field):
-        if self.outcome.data == CallOutcome.SPOKE.value and not field.data:
-            raise ValidationError("Write down the advice you gave the patient.")
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends the advice's own checks when it is empty, so this one lives here.
+        if not super().validate(extra_validators):
+            return False
+        if self.outcome.data == CallOutcome.SPOKE.value and not self.advice.data:
+            self.advice.errors.append("Write down the advice you gave the patient.")
+            return False
+        return True
 
 
 class CloseCallbackForm(FlaskForm):
@@ -419,9 +424,13 @@ class CloseCallbackForm(FlaskForm):
         "Note (staff only)", [Optional(), Length(max=1000)], filters=[strip], id="close-note"
     )
 
-    def validate_note(self, field):
-        if self.outcome.data == CallbackOutcome.OTHER.value and not field.data:
-            raise ValidationError("Say what happened in the note.")
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.outcome.data == CallbackOutcome.OTHER.value and not self.note.data:
+            self.note.errors.append("Say what happened in the note.")
+            return False
+        return True
 
 
 # --- therapist schedule ------------------------------------------------------------------
