@@ -15,7 +15,15 @@ from intake import create_app, passwords
 from intake.config import current_settings
 from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
-from intake.models import AppointmentStatus, Provider, SignedConsent, TimeOff, User, WorkingHours
+from intake.models import (
+    AppointmentStatus,
+    Callback,
+    Provider,
+    SignedConsent,
+    TimeOff,
+    User,
+    WorkingHours,
+)
 from intake.permissions import Role
 from intake.services import accounts, admin_consents, feed
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
@@ -219,6 +227,11 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         ),
     )
 
+    # Patient A answered a red flag: the desk must call them.
+    callback_a = persist(
+        app, Callback(patient_id=patient_a.id, urgent=True, finding_keys=["night_pain"])
+    )
+
     front_desk, admin = user(Role.FRONT_DESK), user(Role.ADMIN)
     # A therapist without a profile yet: the staff member an admin edits or links to a profile.
     member = user(Role.THERAPIST, first_name="Sam", last_name="Newcomer")
@@ -257,6 +270,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         past_a=past_a.id,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
+        callback_a=callback_a.id,
         visit_a_day=visit_a.starts_at.astimezone(NEW_YORK).date().isoformat(),
         visit_b=visit_b.id,
         consent_b=consent_b.id,
