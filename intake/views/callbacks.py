@@ -7,7 +7,7 @@ from ..config import current_settings
 from ..forms import CallLogForm, CloseCallbackForm
 from ..models import CallbackOutcome, CallOutcome, utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import callbacks
+from ..services import audit, callbacks
 from ..services.errors import ActionRefused
 
 bp = Blueprint("callbacks", __name__, url_prefix="/staff/callbacks")
@@ -28,6 +28,8 @@ def _clock() -> dict:
 @bp.get("")
 def index():
     page = min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE)
+    # The list names patients and their findings: the look is on record, as every other.
+    audit.record("viewed_callbacks", actor_id=current_user.id, object_type="callbacks", commit=True)
     clock = _clock()
     listing = callbacks.open_callbacks(page, **clock)
     return render_template("callbacks/index.html", page=listing, limit=clock["limit_hours"])

@@ -199,6 +199,13 @@ def test_the_desk_logs_a_call_and_closes_the_callback_all_on_record(app, desk, w
     assert "Log the call" not in page  # closed: nothing more to do here
     assert "Rosa Flag" not in client.get("/staff/callbacks").get_data(as_text=True)
     with app.app_context():
+        assert (
+            db.session.scalar(
+                select(AuditEvent.actor_id).where(AuditEvent.action == "viewed_callbacks")
+            )
+            == desk.id
+        )
+    with app.app_context():
         calls = db.session.scalars(select(CallLog).order_by(CallLog.id)).all()
         assert [(c.outcome, c.by_id, c.callback_id, c.patient_id) for c in calls] == [
             ("spoke_with_patient", desk.id, callback.id, patient.id),
