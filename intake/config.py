@@ -51,6 +51,10 @@ class Defaults:
     INTAKE_BOOKING_HORIZON_DAYS = 60  # latest
     INTAKE_CANCEL_CUTOFF_HOURS = 24  # later than this, patients call the clinic
     INTAKE_REMINDER_HOURS = 24
+    # Urgent requests and callbacks waiting longer than this many working hours stand out.
+    INTAKE_URGENT_CALLBACK_WORKING_HOURS = 2
+    # What a patient whose answers need a call is told about when it comes.
+    INTAKE_CALLBACK_PROMISE = "within one working day"
     INTAKE_STAFF_IDLE_MINUTES = 15
     INTAKE_STAFF_MAX_HOURS = 12
     INTAKE_PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays usable

@@ -64,7 +64,7 @@ from .form_fields import (
     yes_no,
 )
 from .formatting import WEEKDAYS, clinic_today
-from .models import AppointmentStatus
+from .models import AppointmentStatus, CallbackOutcome, CallOutcome
 
 # --- accounts -----------------------------------------------------------------------
 
@@ -375,6 +375,70 @@ class MoveSearchForm(GetForm):
     provider = SelectField("Provider")
     location = SelectField("Location")
     week = DateField("Week starting", [Optional()])
+
+
+# --- callbacks: calls to patients and closing their tasks ---------------------------------
+
+CALL_OUTCOMES = options(
+    [
+        (CallOutcome.SPOKE.value, "Spoke with the patient"),
+        (CallOutcome.LEFT_MESSAGE.value, "Left a message"),
+        (CallOutcome.NO_ANSWER.value, "No answer"),
+    ]
+)
+CALLBACK_OUTCOMES = options(
+    [
+        (CallbackOutcome.CLEARED.value, "Cleared to book"),
+        (CallbackOutcome.NOT_SUITABLE.value, "Not suitable for dry needling"),
+        (CallbackOutcome.REFERRED.value, "Referred to their doctor"),
+        (CallbackOutcome.UNREACHABLE.value, "Could not reach the patient"),
+        (CallbackOutcome.OTHER.value, "Other (say what in the note)"),
+    ]
+)
+
+
+class CallLogForm(FlaskForm):
+    outcome = RadioField(
+        "How did the call go?",
+        choices=CALL_OUTCOMES,
+        validators=[InputRequired("Choose how the call went.")],
+        id="call-outcome",
+    )
+    advice = TextAreaField(
+        "Advice given (staff only)",
+        [Optional(), Length(max=2000)],
+        filters=[strip],
+        id="call-advice",
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        # Optional() ends the advice's own checks when it is empty, so this one lives here.
+        if not super().validate(extra_validators):
+            return False
+        if self.outcome.data == CallOutcome.SPOKE.value and not self.advice.data:
+            self.advice.errors.append("Write down the advice you gave the patient.")
+            return False
+        return True
+
+
+class CloseCallbackForm(FlaskForm):
+    outcome = RadioField(
+        "Outcome",
+        choices=CALLBACK_OUTCOMES,
+        validators=[InputRequired("Choose an outcome.")],
+        id="close-outcome",
+    )
+    note = TextAreaField(
+        "Note (staff only)", [Optional(), Length(max=1000)], filters=[strip], id="close-note"
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.outcome.data == CallbackOutcome.OTHER.value and not self.note.data:
+            self.note.errors.append("Say what happened in the note.")
+            return False
+        return True
 
 
 # --- therapist schedule ------------------------------------------------------------------

@@ -557,6 +557,109 @@ class NeedlingAddendum(db.Model):
     by: Mapped[User] = relationship()
 
 
+# --- callbacks ----------------------------------------------------------------
+
+
+class CallbackStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CallbackSource(StrEnum):
+    INTAKE = "intake"  # the patient's screening answers
+    CHECK_IN = "check_in"  # an alarming answer after a visit
+
+
+class CallbackOutcome(StrEnum):
+    """How the front desk closed a callback."""
+
+    CLEARED = "cleared_to_book"
+    NOT_SUITABLE = "not_suitable"
+    REFERRED = "referred_to_doctor"
+    UNREACHABLE = "could_not_reach"
+    OTHER = "other"
+
+
+class CallOutcome(StrEnum):
+    SPOKE = "spoke_with_patient"
+    LEFT_MESSAGE = "left_message"
+    NO_ANSWER = "no_answer"
+
+
+class Callback(db.Model):
+    """A patient the clinic must call, opened by their answers whether or not they book."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (
+        # One open callback per patient: later answers update it instead of adding another.
+        Index(
+            "uq_callbacks_open_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        # The desk's list in its order, urgent first then oldest, read off the index.
+        Index("ix_callbacks_list", "status", column("urgent").desc(), "opened_at", "id"),
+        CheckConstraint(
+            "(status = 'open') = (closed_at IS NULL AND outcome IS NULL)",
+            name="closed_with_outcome",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)  # a red flag: call today
+    blocks_booking: Mapped[bool] = mapped_column(Boolean, default=False)  # an absolute finding
+    # Screening rule keys (domain/screening.py); the words come from the rules, never stored.
+    finding_keys: Mapped[list] = mapped_column(JSON)
+    source: Mapped[CallbackSource] = mapped_column(
+        one_of(CallbackSource, "callback_source_known"), default=CallbackSource.INTAKE
+    )
+    status: Mapped[CallbackStatus] = mapped_column(
+        one_of(CallbackStatus, "callback_status_known"), default=CallbackStatus.OPEN
+    )
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[CallbackOutcome | None] = mapped_column(
+        one_of(CallbackOutcome, "callback_outcome_known")
+    )
+    outcome_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Callback {self.id} {self.status}>"
+
+
+class CallLog(db.Model):
+    """One phone call to a patient: outcome, advice, who and when. Append-only."""
+
+    __tablename__ = "call_logs"
+    __table_args__ = (
+        CheckConstraint(
+            "callback_id IS NOT NULL OR appointment_id IS NOT NULL", name="about_something"
+        ),
+        Index("ix_call_logs_callback_at", "callback_id", "at"),
+        Index("ix_call_logs_appointment_at", "appointment_id", "at"),
+        Index("ix_call_logs_patient_at", "patient_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[CallOutcome] = mapped_column(one_of(CallOutcome, "call_outcome_known"))
+    advice: Mapped[str] = mapped_column(String(2000), default="")
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    by: Mapped[User] = relationship(foreign_keys=[by_id])
+
+
 # --- audit --------------------------------------------------------------------
 
 
@@ -586,20 +689,20 @@ class AuditEvent(db.Model):
     patient: Mapped[User | None] = relationship(foreign_keys=[patient_id])
 
 
-guards.install(AuditEvent.__table__, guards.append_only_sql)
-guards.install(ConsentVersion.__table__, guards.frozen_once_published_sql)
-guards.install(SignedConsent.__table__, guards.append_only_sql)
-guards.install(ConsentWithdrawal.__table__, guards.append_only_sql)
-for signed in (NeedlingNote, AdverseEvent, NeedlingAddendum):
-    guards.install(signed.__table__, guards.append_only_sql)
-for append_only in (
+# What the database itself keeps from being edited: the trail, what patients signed, what
+# therapists signed, and the calls made.
+APPEND_ONLY = (
     AuditEvent,
-    ConsentVersion,
     SignedConsent,
     ConsentWithdrawal,
     NeedlingNote,
     AdverseEvent,
     NeedlingAddendum,
-):
-    guards.install_no_truncate(append_only.__table__)
+    CallLog,
+)
+for append_only in APPEND_ONLY:
+    guards.install(append_only.__table__, guards.append_only_sql)
+guards.install(ConsentVersion.__table__, guards.frozen_once_published_sql)
+for kept in (*APPEND_ONLY, ConsentVersion):
+    guards.install_no_truncate(kept.__table__)
 guards.install_no_overlap(Appointment.__table__)

@@ -22,6 +22,9 @@ class ClinicSettings:
     reminder_lead: timedelta
     password_reset_max_age: int  # seconds
     invitation_max_age: int  # seconds
+    # An urgent request or callback waiting longer than this, in working hours, is highlighted.
+    urgent_callback_working_hours: float = 2
+    callback_promise: str = "within one working day"  # what patients are told of the call
     secret_key: str = field(repr=False, default="")
 
     @classmethod
@@ -41,5 +44,7 @@ class ClinicSettings:
             reminder_lead=timedelta(hours=config["INTAKE_REMINDER_HOURS"]),
             password_reset_max_age=config["INTAKE_PASSWORD_RESET_MAX_AGE"],
             invitation_max_age=config["INTAKE_INVITATION_MAX_AGE"],
+            urgent_callback_working_hours=float(config["INTAKE_URGENT_CALLBACK_WORKING_HOURS"]),
+            callback_promise=config["INTAKE_CALLBACK_PROMISE"],
             secret_key=config["SECRET_KEY"],
         )

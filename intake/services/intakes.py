@@ -1,5 +1,6 @@
 """Saving a patient's intake as a new version and reading the current one."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -8,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.screening import ScreeningResult, screen
 from ..extensions import db
 from ..models import Intake, User, utcnow
+from ..settings import ClinicSettings
+from . import callbacks
 
 # Fields that are not answers: the token and the buttons.
 _NOT_ANSWERS = {"csrf_token", "submit"}
@@ -45,13 +48,22 @@ def form_data_from_answers(answers: dict) -> dict:
     return data
 
 
-def save_intake(patient: User, answers: dict, now: datetime | None = None) -> Intake:
+def save_intake(
+    patient: User,
+    answers: dict,
+    now: datetime | None = None,
+    *,
+    settings: ClinicSettings | None = None,
+    task_link: Callable[[int], str] | None = None,
+) -> Intake:
     """A new current version; the previous one is kept, marked superseded. Two saves at once
-    (a double click) both land, one after the other, instead of failing."""
+    (a double click) both land, one after the other, instead of failing. Answers that need a
+    call open the patient's callback in the same commit (and, given settings and a link to
+    the task, email the front desk)."""
     now = now or utcnow()
     for attempt in (1, 2):
         try:
-            return _add_version(patient.id, answers, now)
+            return _add_version(patient, answers, now, settings, task_link)
         except IntegrityError:
             db.session.rollback()  # the other save took the version: build on top of it
             if attempt == 2:
@@ -59,7 +71,14 @@ def save_intake(patient: User, answers: dict, now: datetime | None = None) -> In
     raise AssertionError("unreachable")
 
 
-def _add_version(patient_id: int, answers: dict, now: datetime) -> Intake:
+def _add_version(
+    patient: User,
+    answers: dict,
+    now: datetime,
+    settings: ClinicSettings | None,
+    task_link: Callable[[int], str] | None,
+) -> Intake:
+    patient_id = patient.id
     previous = current_intake(patient_id)
     if previous is not None:
         previous.superseded_at = now
@@ -78,6 +97,7 @@ def _add_version(patient_id: int, answers: dict, now: datetime) -> Intake:
         created_at=now,
     )
     db.session.add(intake)
+    callbacks.open_for_screening(patient, intake, now, settings=settings, task_link=task_link)
     db.session.commit()
     return intake
 

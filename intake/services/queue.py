@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload, load_only
 
 from ..domain.availability import day_bounds
+from ..domain.business_hours import waited_too_long, waited_words
 from ..domain.consent import ConsentState
 from ..domain.patients import age_on
 from ..domain.screening import ScreeningLevel
@@ -16,6 +17,7 @@ from ..extensions import db
 from ..formatting import local_datetime
 from ..models import (
     Appointment,
+    AppointmentStatus,
     ConsentVersion,
     Intake,
     Provider,
@@ -71,6 +73,8 @@ class QueueRow:
     consent: ConsentStatus
     flags: list[Flag]
     age: int | None
+    waited: str = ""  # an urgent request still waiting: how long, on the clock
+    overdue: bool = False  # ... and over the clinic's limit in working hours
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ def queue_page(
     now: datetime,
     max_age: timedelta,
     per_page: int = PER_PAGE,
+    urgent_limit_hours: float = 2,
 ) -> QueuePage:
     """Urgent first, then oldest first. Six queries whatever the page size or the number of
     requests: count, the page's ids, their rows, the patients' current intakes, their
@@ -112,8 +117,25 @@ def queue_page(
     for a in appointments:
         intake = intakes.get(a.patient_id)
         age = age_on(intake.born_on, today) if intake else None
-        rows.append(QueueRow(a, intake, consents[a.patient_id], flags_of(a), age))
+        rows.append(
+            QueueRow(
+                a,
+                intake,
+                consents[a.patient_id],
+                flags_of(a),
+                age,
+                *_wait(a, now, zone, urgent_limit_hours),
+            )
+        )
     return QueuePage(rows, total, page, per_page)
+
+
+def _wait(appointment: Appointment, now: datetime, zone: str, limit_hours: float):
+    """How long an urgent request has waited for the desk, and whether too long."""
+    if not appointment.urgent or appointment.status != AppointmentStatus.REQUESTED:
+        return "", False
+    since = appointment.created_at
+    return waited_words(since, now), waited_too_long(since, now, zone, limit_hours)
 
 
 # Matches ix_appointments_queue (and ix_appointments_queue_any_status) column for column.

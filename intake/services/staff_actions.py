@@ -11,7 +11,7 @@ from ..extensions import db
 from ..formatting import when
 from ..models import HOLDING_STATUSES, Appointment, AppointmentStatus, User
 from ..settings import ClinicSettings
-from . import changes, confirmation
+from . import callbacks, changes, confirmation
 from .changes import Change, require_status
 from .eligibility import require_offered
 from .errors import ActionRefused
@@ -41,6 +41,7 @@ def confirm(
         override = confirmation.checked(
             appointment, actor, override_reason, settings=settings, now=now
         )
+        callbacks.require_call_for_urgent(appointment)
         require_offered(appointment.provider, appointment.type, settings, now)
         choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
         still_free(appointment, choice, appointment.starts_at, now, settings)

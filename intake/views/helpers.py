@@ -116,4 +116,5 @@ def register(app: Flask) -> None:
         return {
             "clinic_name": app.config["INTAKE_CLINIC_NAME"],
             "clinic_phone": app.config["INTAKE_CLINIC_PHONE"],
+            "callback_promise": app.config["INTAKE_CALLBACK_PROMISE"],
         }

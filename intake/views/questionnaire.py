@@ -3,9 +3,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..config import current_settings
 from ..domain import questionnaire
 from ..domain.questionnaire import Kind
 from ..forms import IntakeForm
+from ..links import external_url
+from ..models import utcnow
 from ..permissions import Role, guard_blueprint
 from ..services.intakes import (
     answers_from_form,
@@ -28,7 +31,13 @@ def edit():
     form = IntakeForm(data=None if request.method == "POST" else _starting_answers(intake))
     if form.validate_on_submit():
         e164 = {name: form[name].e164 for name in PHONE_QUESTIONS}
-        save_intake(current_user, answers_from_form(form.data, e164))
+        save_intake(
+            current_user,
+            answers_from_form(form.data, e164),
+            utcnow(),
+            settings=current_settings(),
+            task_link=lambda callback_id: external_url("callbacks.show", callback_id=callback_id),
+        )
         flash("Thank you. Your answers are saved.", "success")
         return redirect(url_for("intake.outcome", next=safe_next(request.args.get("next"))))
     return render_template("intake/form.html", form=form, intake=intake)

@@ -18,6 +18,7 @@ from ..config import current_settings
 from ..domain.confirmation import failed_checks
 from ..formatting import clinic_today
 from ..forms import (
+    CallLogForm,
     CancelForm,
     ConfirmForm,
     DeclineForm,
@@ -28,9 +29,9 @@ from ..forms import (
     QueueFilterForm,
     options,
 )
-from ..models import utcnow
+from ..models import CallOutcome, utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import audit, changes, confirmation, export, records, staff_actions
+from ..services import audit, callbacks, changes, confirmation, export, records, staff_actions
 from ..services import queue as queue_service
 from ..services.errors import ActionRefused, BookingError, ChangedMeanwhile
 from ..services.free_times import SlotChoice
@@ -68,12 +69,14 @@ def queue():
         [("", "Any location"), *((str(loc.id), loc.name) for loc in clinic_locations())]
     )
     form.validate()  # a value that does not check out is shown with its error and ignored
+    settings = current_settings()
     page = queue_service.queue_page(
         _filters_from(form),
         min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
         current_app.config["INTAKE_TIMEZONE"],
         utcnow(),
         consent_max_age(),
+        urgent_limit_hours=settings.urgent_callback_working_hours,
     )
     keep = {k: request.args[k] for k in QUEUE_KEYS if request.args.get(k)}
     return render_template(
@@ -82,6 +85,8 @@ def queue():
         page=page,
         keep=keep,
         export_form=ExportForm(formdata=None),
+        urgent_callbacks=callbacks.open_urgent_count(),
+        urgent_limit=settings.urgent_callback_working_hours,
     )
 
 
@@ -126,9 +131,11 @@ def _render_request(appointment_id: int, status: int = 200, **forms):
         "decline_form": DeclineForm(formdata=None, revision=revision),
         "cancel_form": CancelForm(formdata=None, revision=revision),
         "note_form": NoteForm(formdata=None),
+        "call_form": CallLogForm(formdata=None),
         **forms,
     }
-    return render_template("staff/request.html", view=view, **context), status
+    calls = callbacks.calls_for_appointment(view.appointment)
+    return render_template("staff/request.html", view=view, calls=calls, **context), status
 
 
 def _act(appointment_id: int, done: str, action, *args, **kwargs):
@@ -208,6 +215,27 @@ def note(appointment_id: int):
     if not form.validate_on_submit():
         return _render_request(appointment_id, 400, note_form=form)
     return _act(appointment_id, "Note added.", staff_actions.add_note, current_user, form.text.data)
+
+
+@bp.post("/requests/<int:appointment_id>/call")
+def log_call(appointment_id: int):
+    """A call to the patient about this request: an urgent one needs it before confirming."""
+    form = CallLogForm()
+    if not form.validate_on_submit():
+        return _render_request(appointment_id, 400, call_form=form)
+    outcome = CallOutcome(form.outcome.data)
+    try:
+        callbacks.log_call(
+            current_user,
+            outcome,
+            form.advice.data or "",
+            now=utcnow(),
+            appointment_id=appointment_id,
+        )
+    except LookupError:
+        abort(404)
+    flash("Call logged.", "success")
+    return redirect(url_for("staff.request", appointment_id=appointment_id))
 
 
 # --- moving --------------------------------------------------------------------------

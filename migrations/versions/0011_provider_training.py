@@ -1,7 +1,7 @@
 """provider training: the dry-needling course and an admin's attestation of competence
 
 Revision ID: 0011_provider_training
-Revises: 0009_audit_detail
+Revises: 0010_callbacks
 Create Date: 2026-12-03 03:00:00
 
 Plain ADD COLUMNs, no batch rebuild: on SQLite a rebuild drops the providers table, and with
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_provider_training'
-down_revision = '0009_audit_detail'
+down_revision = '0010_callbacks'
 branch_labels = None
 depends_on = None
 

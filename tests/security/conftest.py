@@ -17,6 +17,7 @@ from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
 from intake.models import (
     AppointmentStatus,
+    Callback,
     NeedlingNote,
     Provider,
     SignedConsent,
@@ -245,6 +246,11 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         ),
     )
 
+    # Patient A answered a red flag: the desk must call them.
+    callback_a = persist(
+        app, Callback(patient_id=patient_a.id, urgent=True, finding_keys=["night_pain"])
+    )
+
     front_desk, admin = user(Role.FRONT_DESK), user(Role.ADMIN)
     # A therapist without a profile yet: the staff member an admin edits or links to a profile.
     member = user(Role.THERAPIST, first_name="Sam", last_name="Newcomer")
@@ -284,6 +290,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         done_a=done_a.id,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
+        callback_a=callback_a.id,
         visit_a_day=visit_a.starts_at.astimezone(NEW_YORK).date().isoformat(),
         visit_b=visit_b.id,
         consent_b=consent_b.id,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from intake import forms
 from intake.extensions import db
-from intake.models import AuditEvent, SignedConsent, TimeOff, User
+from intake.models import AuditEvent, Callback, SignedConsent, TimeOff, User
 from intake.permissions import Role
 from tests.conftest import PASSWORD
 from tests.support.clock import at, next_weekday
@@ -232,6 +232,10 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         reset = accounts.reset_token(db.session.get(User, spare.id), current_settings())
         time_off_id = time_off.id
         therapist_email = therapist.email
+        callback = Callback(patient_id=patient.id, urgent=True, finding_keys=["fever"])
+        db.session.add(callback)
+        db.session.commit()
+        callback_id = callback.id
     ids = {
         "appointment_id": appointment.id,
         "consent_id": signed,
@@ -243,6 +247,7 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         "patient_id": patient.id,
         "block_id": block,
         "time_off_id": time_off_id,
+        "callback_id": callback_id,
         "slug": clinic.provider.slug,
         "token": reset,
         "filename": "css/site.css",

@@ -48,6 +48,7 @@ class Rule:
 # fmt: off
 VISIT_A = {"appointment_id": "{w.visit_a}"}
 CONSENT_A = {"consent_id": "{w.consent_a}"}
+CALLBACK_A = {"callback_id": "{w.callback_a}"}
 DRAFT = {"version_id": "{w.draft}"}
 MEMBER = {"user_id": "{w.member}"}
 SLOT = {"slug": "xavier", "location": "{w.place}", "type": "{w.kind}", "start": "{w.free_1400}"}
@@ -131,6 +132,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("staff.move", "POST"): P(A.DESK, VISIT_A, {"revision": "1", "provider": "{w.provider_x}",
                                                 "location": "{w.place}",
                                                 "start": "{w.free_1600}"}),
+    ("staff.log_call", "POST"): P(A.DESK, VISIT_A, {"outcome": "no_answer", "advice": ""}),
+    ("callbacks.index", "GET"): P(A.DESK),
+    ("callbacks.show", "GET"): P(A.DESK, CALLBACK_A),
+    ("callbacks.log_call", "POST"): P(A.DESK, CALLBACK_A, {"outcome": "no_answer"}),
+    ("callbacks.close", "POST"): P(A.DESK, CALLBACK_A, {"outcome": "could_not_reach"}),
     ("records.patient", "GET"): P(A.RECORDS, {"patient_id": "{w.patient_a}"}),
     # Therapists, each their own
     ("schedule.view", "GET"): P(A.THERAPIST),

@@ -280,7 +280,9 @@ def test_outcome_tells_the_patient_what_their_answers_mean(
     page = signed_in.get("/intake/outcome").get_data(as_text=True)
     assert f"<h2>{heading}</h2>" in notice(page)
     assert ('href="/consent"' in page) is may_sign_consent
-    assert ("(919) 555-0100" in notice(page)) is (level == "absolute")
+    # Whoever waits for our call is given the number, and when to call 911 instead.
+    assert ("(919) 555-0100" in notice(page)) is (level in ("absolute", "red_flag"))
+    assert ("call 911" in notice(page)) is (level in ("absolute", "red_flag"))
 
 
 def test_outcome_without_an_intake_sends_the_patient_to_the_form(signed_in):

@@ -1,0 +1,67 @@
+"""The clinic's working hours (weekdays 8:00-18:00 on its wall clock) and time waited in them."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """When someone is at the front desk to make a call: the same hours every working day."""
+
+    opens: time = time(8)
+    closes: time = time(18)
+    weekdays: frozenset[int] = frozenset(range(5))  # Monday is 0, as datetime.weekday()
+
+
+CLINIC_HOURS = BusinessHours()
+
+
+def working_time_between(
+    start: datetime, end: datetime, zone: str, hours: BusinessHours = CLINIC_HOURS
+) -> timedelta:
+    """The part of [start, end) that falls in working hours. Each day's opening and closing
+    are that day's wall-clock times in the zone, so a day when the clocks change still has
+    ten working hours, and a night's shift of the clocks changes nothing."""
+    if end <= start:
+        return timedelta(0)
+    local = ZoneInfo(zone)
+    total = timedelta(0)
+    day = start.astimezone(local).date()
+    last = end.astimezone(local).date()
+    while day <= last:
+        if day.weekday() in hours.weekdays:
+            opens, closes = _open_on(day, hours, local)
+            overlap = min(end, closes) - max(start, opens)
+            if overlap > timedelta(0):
+                total += overlap
+        day += timedelta(days=1)
+    return total
+
+
+def _open_on(day: date, hours: BusinessHours, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    opens = datetime.combine(day, hours.opens, tzinfo=zone).astimezone(UTC)
+    closes = datetime.combine(day, hours.closes, tzinfo=zone).astimezone(UTC)
+    return opens, closes
+
+
+def waited_too_long(
+    since: datetime,
+    now: datetime,
+    zone: str,
+    limit_hours: float,
+    hours: BusinessHours = CLINIC_HOURS,
+) -> bool:
+    """True once more than `limit_hours` working hours have passed since `since`."""
+    return working_time_between(since, now, zone, hours) > timedelta(hours=limit_hours)
+
+
+def waited_words(since: datetime, now: datetime) -> str:
+    """How long, on the clock, in the words a busy desk reads at a glance."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{hours // 24} days"
