@@ -50,6 +50,8 @@ class Defaults:
     INTAKE_BOOKING_HORIZON_DAYS = 60  # latest
     INTAKE_CANCEL_CUTOFF_HOURS = 24  # later than this, patients call the clinic
     INTAKE_REMINDER_HOURS = 24
+    INTAKE_CHECK_IN_HOURS = 24  # after a needling visit is completed, how are you?
+    INTAKE_CHECK_IN_LINK_DAYS = 7  # the check-in link works this long
     INTAKE_STAFF_IDLE_MINUTES = 15
     INTAKE_STAFF_MAX_HOURS = 12
     INTAKE_PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays usable

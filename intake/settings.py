@@ -21,6 +21,8 @@ class ClinicSettings:
     reminder_lead: timedelta
     password_reset_max_age: int  # seconds
     invitation_max_age: int  # seconds
+    check_in_delay: timedelta = timedelta(hours=24)  # after a needling visit is completed
+    check_in_link_life: timedelta = timedelta(days=7)  # the check-in email's link works this long
     secret_key: str = field(repr=False, default="")
 
     @classmethod
@@ -39,5 +41,7 @@ class ClinicSettings:
             reminder_lead=timedelta(hours=config["INTAKE_REMINDER_HOURS"]),
             password_reset_max_age=config["INTAKE_PASSWORD_RESET_MAX_AGE"],
             invitation_max_age=config["INTAKE_INVITATION_MAX_AGE"],
+            check_in_delay=timedelta(hours=config["INTAKE_CHECK_IN_HOURS"]),
+            check_in_link_life=timedelta(days=config["INTAKE_CHECK_IN_LINK_DAYS"]),
             secret_key=config["SECRET_KEY"],
         )

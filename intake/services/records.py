@@ -14,10 +14,19 @@ from ..domain.questionnaire import Kind, Question
 from ..domain.screening import RULES, Finding, ScreeningLevel, ScreeningResult, rule_for
 from ..extensions import db
 from ..formatting import long_date, phone_display
-from ..models import Appointment, AppointmentEvent, Intake, Provider, SignedConsent, User
+from ..models import (
+    Appointment,
+    AppointmentEvent,
+    CheckIn,
+    Intake,
+    Provider,
+    SignedConsent,
+    User,
+)
 from ..permissions import STAFF_ROLES, Role
 from . import audit
 from .access import may_see_patient
+from .aftercare import answered_check_ins
 from .consents import consents_with_state
 from .intakes import changed_answers, current_intake, intake_history
 from .queue import ConsentStatus, Flag, consent_statuses, flags_of
@@ -61,6 +70,7 @@ class PatientRecord:
     findings: list[FindingView]
     versions: list[IntakeVersion]
     consents: list[tuple[SignedConsent, ConsentState]]
+    check_ins: list[CheckIn]  # answered, newest first
 
 
 # Answers kept from questions since removed from the questionnaire show under this heading.
@@ -171,6 +181,7 @@ def patient_record(
         findings=findings_in_words(intake.screening) if intake else [],
         versions=versions,
         consents=consents_with_state(patient_id, now, max_age),
+        check_ins=answered_check_ins(patient_id),
     )
 
 

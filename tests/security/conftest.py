@@ -15,9 +15,17 @@ from intake import create_app, passwords
 from intake.config import current_settings
 from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
-from intake.models import AppointmentStatus, Provider, SignedConsent, TimeOff, User, WorkingHours
+from intake.models import (
+    AppointmentStatus,
+    CheckIn,
+    Provider,
+    SignedConsent,
+    TimeOff,
+    User,
+    WorkingHours,
+)
 from intake.permissions import Role
-from intake.services import accounts, admin_consents, feed
+from intake.services import accounts, admin_consents, aftercare, feed
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
 from tests.support.clock import next_weekday_at
 from tests.support.smtp import RecordingSMTPServer
@@ -209,6 +217,12 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         patient_a, provider_x, starts_at=clinic_time(-7, 10), status=AppointmentStatus.CONFIRMED
     )
     visit_b = visit(patient_b, provider_y, starts_at=clinic_time(14, 10), consent_id=consent_b.id)
+    done_a = visit(
+        patient_a, provider_x, starts_at=clinic_time(-3, 10), status=AppointmentStatus.COMPLETED
+    )
+    check_in_a = persist(
+        app, CheckIn(appointment_id=done_a.id, patient_id=patient_a.id, due_at=now, sent_at=now)
+    )
     time_off_x, _ = persist(
         app,
         TimeOff(
@@ -234,6 +248,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
             )
         )
         reset_token_a = accounts.reset_token(session.get(User, patient_a.id), current_settings())
+        check_in_token_a = aftercare.check_in_token(check_in_a, current_settings())
         draft_id = draft.id
     iso = datetime.isoformat
     return SimpleNamespace(
@@ -255,6 +270,8 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         provider_x=provider_x.id,
         visit_a=visit_a.id,
         past_a=past_a.id,
+        done_a=done_a.id,
+        check_in_token_a=check_in_token_a,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
         visit_a_day=visit_a.starts_at.astimezone(NEW_YORK).date().isoformat(),
