@@ -12,9 +12,11 @@ from . import doctor
 from .config import UnsafeConfig, current_settings
 from .domain.accounts import InvalidEmail
 from .extensions import db
+from .links import external_url
 from .models import User, utcnow
 from .permissions import Role
 from .services import demo
+from .services.aftercare import queue_check_ins
 from .services.outbox import DeliveryReport, deliver_due
 from .services.reminders import queue_reminders
 from .services.users import AccountError, create_user
@@ -97,10 +99,10 @@ def outbox_work_command(interval: float, once: bool) -> None:
     config = current_app.config
     try:
         while True:
-            queued = queue_reminders(utcnow(), current_settings())
+            queued = queue_follow_ups()
             report = deliver_due(config, limit=BATCH)
-            if once or queued or report != DeliveryReport():
-                click.echo(f"reminders queued {queued}; {_counts(report)}")
+            if once or any(queued) or report != DeliveryReport():
+                click.echo(f"{_queued(queued)}; {_counts(report)}")
             if once:
                 return
             # A full batch means more may be waiting: go again without a pause.
@@ -110,15 +112,29 @@ def outbox_work_command(interval: float, once: bool) -> None:
         click.echo("Stopped.")
 
 
+def queue_follow_ups() -> tuple[int, int]:
+    """Reminders before visits and check-ins after them: how many of each were queued."""
+    now, settings = utcnow(), current_settings()
+    reminders_queued = queue_reminders(now, settings)
+    check_ins_queued = queue_check_ins(
+        now, settings, lambda token: external_url("check_in.by_link", token=token)
+    )
+    return reminders_queued, check_ins_queued
+
+
+def _queued(counts: tuple[int, int]) -> str:
+    return "reminders queued {}, check-ins queued {}".format(*counts)
+
+
 reminders = AppGroup("reminders", help="Appointment reminders.")
 
 
 @reminders.command("send")
 def reminders_send_command() -> None:
     """Queue the reminders that are due, then send the outbox."""
-    queued = queue_reminders(utcnow(), current_settings())
+    queued = queue_follow_ups()
     report = deliver_due(current_app.config)
-    click.echo(f"reminders queued {queued}; {_counts(report)}")
+    click.echo(f"{_queued(queued)}; {_counts(report)}")
 
 
 @click.command("doctor")

@@ -55,6 +55,8 @@ class Defaults:
     INTAKE_URGENT_CALLBACK_WORKING_HOURS = 2
     # What a patient whose answers need a call is told about when it comes.
     INTAKE_CALLBACK_PROMISE = "within one working day"
+    INTAKE_CHECK_IN_HOURS = 24  # after a needling visit is completed, how are you?
+    INTAKE_CHECK_IN_LINK_DAYS = 7  # the check-in link works this long
     INTAKE_STAFF_IDLE_MINUTES = 15
     INTAKE_STAFF_MAX_HOURS = 12
     INTAKE_PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays usable

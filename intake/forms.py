@@ -31,7 +31,7 @@ from wtforms.validators import (
 )
 
 from .config import current_settings
-from .domain import needling
+from .domain import aftercare, needling
 from .domain.accounts import MAX_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
@@ -439,6 +439,43 @@ class CloseCallbackForm(FlaskForm):
             self.note.errors.append("Say what happened in the note.")
             return False
         return True
+
+
+# --- after a needling visit: the check-in, worded in domain/aftercare.py ------------------
+
+
+def _check_in_question(question) -> RadioField:
+    return RadioField(
+        question.label,
+        choices=options(aftercare.YES_NO),
+        validators=[required("Choose yes or no.")],
+    )
+
+
+class CheckInForm(FlaskForm):
+    soreness = IntegerField(
+        aftercare.SORENESS_LABEL,
+        [
+            InputRequired("Choose a number from 0 to 10."),
+            NumberRange(0, 10, "Choose a number from 0 (not at all) to 10 (the worst)."),
+        ],
+    )
+    comments = TextAreaField(
+        "Anything else your therapist should know? (optional)", [Optional(), Length(max=1000)]
+    )
+
+    def answers(self) -> aftercare.CheckInAnswers:
+        said = {q.key: self[q.key].data == "yes" for q in aftercare.QUESTIONS}
+        return aftercare.CheckInAnswers(
+            soreness=self.soreness.data, comments=self.comments.data or "", **said
+        )
+
+    def questions(self):
+        return [self[q.key] for q in aftercare.QUESTIONS]
+
+
+for _question in aftercare.QUESTIONS:  # placed between soreness and comments, in order
+    setattr(CheckInForm, _question.key, _check_in_question(_question))
 
 
 # --- therapist schedule ------------------------------------------------------------------

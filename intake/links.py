@@ -3,9 +3,14 @@
 A link built from the request's Host header would let anyone who can send a request make
 the clinic mail its patients a link to another site; INTAKE_BASE_URL is the one source."""
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def external_url(endpoint: str, **values) -> str:
-    """The endpoint's URL under INTAKE_BASE_URL, whatever host the request named."""
-    return current_app.config["INTAKE_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    """The endpoint's URL under INTAKE_BASE_URL, whatever host the request named; in a
+    command (the outbox worker) there is no request, so the path comes from the URL map."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["INTAKE_BASE_URL"].rstrip("/") + path

@@ -465,6 +465,36 @@ class AppointmentEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+class CheckIn(db.Model):
+    """The day-after check-in of a completed needling visit: made with the aftercare email
+    when the visit is completed (one per visit), sent when due, answered once."""
+
+    __tablename__ = "check_ins"
+    __table_args__ = (
+        CheckConstraint("soreness BETWEEN 0 AND 10", name="soreness_0_to_10"),
+        Index("ix_check_ins_due", "sent_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(ForeignKey("appointments.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    soreness: Mapped[int | None]
+    bruising: Mapped[bool | None]
+    dizziness: Mapped[bool | None]
+    short_of_breath: Mapped[bool | None]
+    chest_pain: Mapped[bool | None]
+    dry_cough: Mapped[bool | None]
+    comments: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    alarming: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    appointment: Mapped[Appointment] = relationship()
+    patient: Mapped[User] = relationship()
+
+
 class OutboxMessage(db.Model):
     """An email written in the same transaction as the change it reports; sent later."""
 

@@ -25,6 +25,8 @@ class ClinicSettings:
     # An urgent request or callback waiting longer than this, in working hours, is highlighted.
     urgent_callback_working_hours: float = 2
     callback_promise: str = "within one working day"  # what patients are told of the call
+    check_in_delay: timedelta = timedelta(hours=24)  # after a needling visit is completed
+    check_in_link_life: timedelta = timedelta(days=7)  # the check-in email's link works this long
     secret_key: str = field(repr=False, default="")
 
     @classmethod
@@ -46,5 +48,7 @@ class ClinicSettings:
             invitation_max_age=config["INTAKE_INVITATION_MAX_AGE"],
             urgent_callback_working_hours=float(config["INTAKE_URGENT_CALLBACK_WORKING_HOURS"]),
             callback_promise=config["INTAKE_CALLBACK_PROMISE"],
+            check_in_delay=timedelta(hours=config["INTAKE_CHECK_IN_HOURS"]),
+            check_in_link_life=timedelta(days=config["INTAKE_CHECK_IN_LINK_DAYS"]),
             secret_key=config["SECRET_KEY"],
         )

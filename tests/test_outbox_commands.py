@@ -61,7 +61,7 @@ def test_outbox_work_once_queues_reminders_and_delivers(app, runner, smtp_server
     result = runner.invoke(args=["outbox", "work", "--once"])
 
     assert result.exit_code == 0, result.output
-    assert result.output == "reminders queued 1; sent 2, retrying 0, failed 0\n"
+    assert result.output == "reminders queued 1, check-ins queued 0; sent 2, retrying 0, failed 0\n"
     assert len(smtp_server.messages) == 2
 
 
@@ -78,7 +78,7 @@ def test_outbox_work_keeps_going_until_stopped_with_ctrl_c(app, runner, smtp_ser
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "reminders queued 0; sent 1, retrying 0, failed 0",
+        "reminders queued 0, check-ins queued 0; sent 1, retrying 0, failed 0",
         "Stopped.",
     ]
     assert rounds == [5.0]
@@ -99,8 +99,8 @@ def test_reminders_send_twice_reminds_only_confirmed_visits_in_the_next_day_once
     second = runner.invoke(args=["reminders", "send"])
 
     assert first.exit_code == 0, first.output
-    assert first.output == "reminders queued 1; sent 1, retrying 0, failed 0\n"
-    assert second.output == "reminders queued 0; sent 0, retrying 0, failed 0\n"
+    assert first.output == "reminders queued 1, check-ins queued 0; sent 1, retrying 0, failed 0\n"
+    assert second.output == "reminders queued 0, check-ins queued 0; sent 0, retrying 0, failed 0\n"
     [reminder] = reminder_rows(app)
     assert reminder.appointment_id == tomorrow.id
     assert reminder.sent_at is not None

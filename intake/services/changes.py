@@ -15,7 +15,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import Appointment, AppointmentStatus, AppointmentType, Provider, User
 from ..settings import ClinicSettings
-from . import audit, notifications
+from . import aftercare, audit, notifications
 from .errors import ActionRefused, ChangedMeanwhile
 from .history import appointment_history
 
@@ -144,6 +144,8 @@ def record(
         notifications.notify(
             appointment, change.notify, change.reason, settings=settings, stamped_at=now
         )
+    if change.status == AppointmentStatus.COMPLETED and appointment.type.involves_dry_needling:
+        aftercare.start(appointment, settings=settings, now=now)
     for action in change.audit:
         audit.record(
             action,

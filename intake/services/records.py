@@ -15,10 +15,19 @@ from ..domain.questionnaire import Kind, Question
 from ..domain.screening import RULES, Finding, ScreeningLevel, ScreeningResult, rule_for
 from ..extensions import db
 from ..formatting import long_date, phone_display
-from ..models import Appointment, AppointmentEvent, Intake, Provider, SignedConsent, User
+from ..models import (
+    Appointment,
+    AppointmentEvent,
+    CheckIn,
+    Intake,
+    Provider,
+    SignedConsent,
+    User,
+)
 from ..permissions import STAFF_ROLES, Role
 from . import audit
 from .access import may_see_patient
+from .aftercare import answered_check_ins
 from .confirmation import visit_facts
 from .consents import consents_with_state
 from .intakes import changed_answers, current_intake, intake_history
@@ -65,6 +74,7 @@ class PatientRecord:
     versions: list[IntakeVersion]
     consents: list[tuple[SignedConsent, ConsentState]]
     notes: list[Appointment]  # visits with a signed session note, newest first
+    check_ins: list[CheckIn]  # answered, newest first
 
 
 # Answers kept from questions since removed from the questionnaire show under this heading.
@@ -176,6 +186,7 @@ def patient_record(
         versions=versions,
         consents=consents_with_state(patient_id, now, max_age),
         notes=notes_of(patient_id),
+        check_ins=answered_check_ins(patient_id),
     )
 
 

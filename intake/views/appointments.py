@@ -7,7 +7,7 @@ from ..config import current_settings
 from ..forms import CancelAppointmentForm, MoveAppointmentForm
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import booking
+from ..services import aftercare, booking
 from ..services.errors import BookingError, ChangedMeanwhile, SlotTaken
 from ..services.free_times import SlotChoice
 from .helpers import parse_start
@@ -42,6 +42,7 @@ def _show(appointment_id: int, status: int = 200, cancel_form=None):
         appointment=appointment,
         cancel_form=cancel_form or CancelAppointmentForm(formdata=None, revision=revision),
         just_requested=status == 200 and request.args.get("requested") == "1",
+        check_in=aftercare.own_check_in(current_user.id, appointment_id),
     ), status
 
 

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..database import set_client_address
+from ..domain import aftercare
 from ..extensions import db
 from ..form_fields import FIRST_DAY, LAST_DAY
 from ..formatting import WEEKDAYS, clock, iso_minute, local_datetime, long_date, phone_display, when
@@ -108,6 +109,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(lambda day: WEEKDAYS[day], "weekday")
     app.add_template_filter(lambda value: WEEKDAYS[value.weekday()], "weekday_of")
     app.add_template_global(utcnow, "now")
+    app.add_template_global(aftercare.QUESTIONS, "check_in_questions")
     app.add_template_global(timedelta)
     app.add_template_global(clinic_locations)
 

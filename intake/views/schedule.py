@@ -19,9 +19,9 @@ from ..forms import (
     options,
 )
 from ..links import external_url
-from ..models import utcnow
+from ..models import AppointmentStatus, utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import feed, notes, schedule, working_time
+from ..services import aftercare, feed, notes, schedule, working_time
 from ..services.errors import BookingError, ScheduleError
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
@@ -59,11 +59,15 @@ def view(provider):
         current_settings().timezone,
     )
     show_all = request.args.get("show") == "all"
+    days = schedule.appointments_in(provider, page, include_closed=show_all)
     return render_template(
         "schedule/view.html",
         provider=provider,
         page=page,
-        days=schedule.appointments_in(provider, page, include_closed=show_all),
+        days=days,
+        check_ins=aftercare.check_ins_of(
+            [a.id for day in days.values() for a in day if a.status == AppointmentStatus.COMPLETED]
+        ),
         show_all=show_all,
         moment=moment,
         today=moment.astimezone(ZoneInfo(page.zone)).date(),

@@ -18,6 +18,7 @@ from intake.extensions import db
 from intake.models import (
     AppointmentStatus,
     Callback,
+    CheckIn,
     NeedlingNote,
     Provider,
     SignedConsent,
@@ -26,7 +27,7 @@ from intake.models import (
     WorkingHours,
 )
 from intake.permissions import Role
-from intake.services import accounts, admin_consents, feed
+from intake.services import accounts, admin_consents, aftercare, feed
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
 from tests.support.clock import next_weekday_at
 from tests.support.smtp import RecordingSMTPServer
@@ -236,6 +237,9 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
             signed_by_id=therapist_x.id,
         ),
     )
+    check_in_a = persist(
+        app, CheckIn(appointment_id=done_a.id, patient_id=patient_a.id, due_at=now, sent_at=now)
+    )
     time_off_x, _ = persist(
         app,
         TimeOff(
@@ -266,6 +270,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
             )
         )
         reset_token_a = accounts.reset_token(session.get(User, patient_a.id), current_settings())
+        check_in_token_a = aftercare.check_in_token(check_in_a, current_settings())
         draft_id = draft.id
     iso = datetime.isoformat
     return SimpleNamespace(
@@ -288,6 +293,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         visit_a=visit_a.id,
         past_a=past_a.id,
         done_a=done_a.id,
+        check_in_token_a=check_in_token_a,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
         callback_a=callback_a.id,

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from intake import forms
+from intake.domain import aftercare
 from intake.extensions import db
-from intake.models import AuditEvent, Callback, SignedConsent, TimeOff, User
+from intake.models import AuditEvent, Callback, CheckIn, SignedConsent, TimeOff, User
 from intake.permissions import Role
 from tests.conftest import PASSWORD
 from tests.support.clock import at, next_weekday
@@ -225,6 +226,15 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
             provider_id=clinic.provider.id, starts_at=later, ends_at=later + timedelta(hours=4)
         )
         db.session.add(time_off)
+        # A check-in sent for the visit, so its form is there to be fuzzed.
+        db.session.add(
+            CheckIn(
+                appointment_id=appointment.id,
+                patient_id=patient.id,
+                due_at=datetime.now(UTC),
+                sent_at=datetime.now(UTC),
+            )
+        )
         db.session.commit()
         provider = db.session.merge(clinic.provider)
         block = provider.working_hours[0].id
@@ -275,6 +285,8 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         "user_id": str(spare_therapist.id),
         "version_id": str(current_version),
         "role": Role.THERAPIST.value,
+        "soreness": "3",
+        **{question.key: "no" for question in aftercare.QUESTIONS},
     }
     # The feed's <token> is another kind of token than the reset link's.
     return World(

@@ -47,6 +47,10 @@ class Rule:
 
 # fmt: off
 VISIT_A = {"appointment_id": "{w.visit_a}"}
+DONE_A = {"appointment_id": "{w.done_a}"}
+CHECK_IN_LINK = {"token": "{w.check_in_token_a}"}
+CHECKED_IN = {"soreness": "3", "bruising": "no", "dizziness": "no", "short_of_breath": "no",
+              "chest_pain": "no", "dry_cough": "no"}
 CONSENT_A = {"consent_id": "{w.consent_a}"}
 CALLBACK_A = {"callback_id": "{w.callback_a}"}
 DRAFT = {"version_id": "{w.draft}"}
@@ -95,6 +99,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("account.choose_password", "GET"): P(A.PUBLIC, {"token": "{w.reset_token_a}"}, missing=400),
     ("account.choose_password", "POST"): P(A.PUBLIC, {"token": "{w.reset_token_a}"},
                                            {"password": "a brand new secret"}, missing=400),
+    ("check_in.by_link", "GET"): P(A.PUBLIC, CHECK_IN_LINK),
+    ("check_in.by_link", "POST"): P(A.PUBLIC, CHECK_IN_LINK, CHECKED_IN, ok=303),
     # Signed in
     ("account.home", "GET"): P(A.SIGNED_IN),
     ("account.change_password", "GET"): P(A.ANYONE_SIGNED_IN),
@@ -111,6 +117,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("booking.confirm", "GET"): P(A.PATIENT, SLOT),
     ("booking.confirm", "POST"): P(A.PATIENT, SLOT, SLOT | {"note": ""}),
     ("appointments.index", "GET"): P(A.PATIENT),
+    ("check_in.own", "GET"): P(A.PATIENT, DONE_A, owned=True),
+    ("check_in.own", "POST"): P(A.PATIENT, DONE_A, CHECKED_IN, owned=True, ok=303),
     ("appointments.show", "GET"): P(A.PATIENT, VISIT_A, owned=True),
     ("appointments.cancel", "POST"): P(A.PATIENT, VISIT_A, {"reason": "Better", "revision": "1"},
                                        owned=True),

@@ -44,6 +44,8 @@ POST_FORMS = {
     "consent.withdraw": (Role.PATIENT, forms.WithdrawConsentForm),
     "booking.confirm": (Role.PATIENT, forms.BookingRequestForm),
     "appointments.cancel": (Role.PATIENT, forms.CancelAppointmentForm),
+    "check_in.own": (Role.PATIENT, forms.CheckInForm),
+    "check_in.by_link": (ANONYMOUS, forms.CheckInForm),
     "appointments.move": (Role.PATIENT, forms.MoveAppointmentForm),
     "staff.confirm": (Role.FRONT_DESK, forms.ConfirmForm),
     "staff.decline": (Role.FRONT_DESK, forms.DeclineForm),

@@ -312,7 +312,8 @@ def test_a_confirmed_visit_is_marked_completed_after_it_started(
         ("completed", "confirmed", "completed", ben.user_id)
     ]
     assert rows(app, AuditEvent, AuditEvent.action == "status_changed")[0].actor_id == ben.user_id
-    assert rows(app, OutboxMessage) == []  # no email for this
+    # The patient's only email is the aftercare advice (a dry-needling visit).
+    assert [m.kind for m in rows(app, OutboxMessage)] == ["aftercare"]
 
 
 def test_a_no_show_is_recorded_the_same_way(app, client, ben, book):
