@@ -149,6 +149,7 @@ def answer(
     *,
     settings: ClinicSettings,
     now: datetime,
+    task_link: Callable[[int], str] | None = None,
 ) -> CheckIn:
     """Store the answers once. Breathing or chest symptoms open an urgent callback in the same
     transaction, so a person at the clinic acts on them, whatever the patient does next."""
@@ -179,7 +180,7 @@ def answer(
         db.session.rollback()
         raise AlreadyAnswered
     if alarming:
-        callbacks.open_for_check_in(check_in, settings=settings, now=now)
+        callbacks.open_for_check_in(check_in, answers, now, settings=settings, task_link=task_link)
     db.session.commit()
     return _load(check_in_id)
 

@@ -9,6 +9,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from ..database import begin_write
+from ..domain.aftercare import QUESTIONS, CheckInAnswers
 from ..domain.business_hours import waited_too_long, waited_words
 from ..domain.screening import RULES, ScreeningLevel, ScreeningResult
 from ..extensions import db
@@ -20,6 +21,7 @@ from ..models import (
     CallbackStatus,
     CallLog,
     CallOutcome,
+    CheckIn,
     Intake,
     OutboxMessage,
     User,
@@ -38,6 +40,18 @@ URGENT_NEEDS_A_CALL = "Log a call with the patient before confirming an urgent r
 def finding_words(keys: list[str]) -> list[str]:
     """The reason for each finding, from today's rules; a rule removed since shows its key."""
     return [_REASONS.get(key, key.replace("_", " ")) for key in keys]
+
+
+# A check-in answer is kept as "check_in:<question>", in words like a screening reason.
+CHECK_IN_KEY = "check_in:"
+_REASONS |= {
+    CHECK_IN_KEY + question.key: (
+        f"At the check-in after a needling visit: {question.short}. This can be a sign of a "
+        "collapsed lung; the patient was told to call 911 or go to an emergency department."
+    )
+    for question in QUESTIONS
+    if question.alarming
+}
 
 
 # --- opening one, from a saved intake ---------------------------------------------------
@@ -59,26 +73,68 @@ def open_for_screening(
     keys = [f.key for f in result.findings if f.level in CALL_LEVELS]
     if not keys:
         return None
+    return _opened(
+        patient.id,
+        keys,
+        Need(result.urgent, result.blocks_online_dry_needling, CallbackSource.INTAKE),
+        now,
+        settings,
+        task_link,
+    )
+
+
+def open_for_check_in(
+    check_in: CheckIn,
+    answers: CheckInAnswers,
+    now: datetime,
+    *,
+    settings: ClinicSettings | None = None,
+    task_link: Callable[[int], str] | None = None,
+) -> Callback:
+    """An urgent callback for a breathing or chest symptom after needling, in the caller's
+    transaction: the patient was told to get emergency care, and the clinic calls them too."""
+    keys = [CHECK_IN_KEY + question.key for question in answers.said_yes() if question.alarming]
+    need = Need(urgent=True, blocks_booking=False, source=CallbackSource.CHECK_IN)
+    callback = _opened(check_in.patient_id, keys, need, now, settings, task_link)
+    callback.appointment_id = callback.appointment_id or check_in.appointment_id
+    return callback
+
+
+@dataclass(frozen=True)
+class Need:
+    urgent: bool
+    blocks_booking: bool
+    source: CallbackSource
+
+
+def _opened(
+    patient_id: int,
+    keys: list[str],
+    need: Need,
+    now: datetime,
+    settings: ClinicSettings | None,
+    task_link: Callable[[int], str] | None,
+) -> Callback:
     callback = db.session.scalars(
         select(Callback).where(
-            Callback.patient_id == patient.id, Callback.status == CallbackStatus.OPEN
+            Callback.patient_id == patient_id, Callback.status == CallbackStatus.OPEN
         )
     ).first()
     if callback is None:
         callback = Callback(
-            patient_id=patient.id,
-            urgent=result.urgent,
-            blocks_booking=result.blocks_online_dry_needling,
+            patient_id=patient_id,
+            urgent=need.urgent,
+            blocks_booking=need.blocks_booking,
             finding_keys=keys,
-            source=CallbackSource.INTAKE,
+            source=need.source,
             opened_at=now,
         )
         db.session.add(callback)
         announce = True
     else:
-        announce = result.urgent and not callback.urgent
-        callback.urgent = callback.urgent or result.urgent
-        callback.blocks_booking = callback.blocks_booking or result.blocks_online_dry_needling
+        announce = need.urgent and not callback.urgent
+        callback.urgent = callback.urgent or need.urgent
+        callback.blocks_booking = callback.blocks_booking or need.blocks_booking
         callback.finding_keys = list(dict.fromkeys([*callback.finding_keys, *keys]))
     db.session.flush()
     if announce and settings is not None and task_link is not None:

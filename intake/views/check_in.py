@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..config import current_settings
 from ..domain import aftercare as advice
 from ..forms import CheckInForm
+from ..links import external_url
 from ..models import CheckIn, utcnow
 from ..permissions import Role, role_required
 from ..services import aftercare
@@ -37,7 +38,13 @@ def _check_in_page(check_in: CheckIn):
     if not form.validate_on_submit():
         return render_template("check_in/form.html", form=form, check_in=check_in, advice=advice)
     with suppress(aftercare.AlreadyAnswered):  # another tab was first: its answers stand
-        aftercare.answer(check_in.id, form.answers(), settings=current_settings(), now=utcnow())
+        aftercare.answer(
+            check_in.id,
+            form.answers(),
+            settings=current_settings(),
+            now=utcnow(),
+            task_link=lambda callback_id: external_url("callbacks.show", callback_id=callback_id),
+        )
     return redirect(request.path, 303)  # a reload shows, never resends
 
 

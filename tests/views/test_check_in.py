@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from intake.config import current_settings
 from intake.extensions import db
-from intake.models import AppointmentStatus, CheckIn, OutboxMessage, Provider, User
+from intake.models import AppointmentStatus, Callback, CheckIn, OutboxMessage, Provider, User
 from intake.permissions import Role
 from intake.services import aftercare, changes
 from intake.services.changes import Change
@@ -169,7 +169,9 @@ def test_the_patient_answers_from_the_link_and_the_therapist_reads_it(
     # The therapist sees it on the visit's day and in the patient's record.
     with app.app_context():
         therapist = db.session.scalars(
-            select(User).join(Provider).where(Provider.id == visit.provider_id)
+            select(User)
+            .join(Provider, Provider.user_id == User.id)
+            .where(Provider.id == visit.provider_id)
         ).one()
         db.session.expunge(therapist)
     login_as(therapist)
@@ -181,10 +183,10 @@ def test_the_patient_answers_from_the_link_and_the_therapist_reads_it(
     assert "Check-ins after needling visits" in record and "soreness 4/10" in record
 
 
-def test_a_breathing_or_chest_answer_shows_the_emergency_advice_at_once(
-    app, client, runner, smtp_server, completed_visit
+def test_a_breathing_or_chest_answer_shows_the_emergency_advice_and_opens_an_urgent_callback(
+    app, client, runner, smtp_server, completed_visit, make_user, login_as
 ):
-    _, patient = completed_visit()
+    visit, patient = completed_visit()
     link = check_in_link(runner, smtp_server, patient)
 
     answered = client.post(
@@ -195,6 +197,33 @@ def test_a_breathing_or_chest_answer_shows_the_emergency_advice_at_once(
     assert "Call 911 or go to an emergency department now" in html
     with app.app_context():
         assert db.session.scalars(select(CheckIn.alarming)).one() is True
+        [callback] = db.session.scalars(select(Callback)).all()
+        assert (callback.patient_id, callback.urgent, callback.status) == (patient.id, True, "open")
+        assert (callback.source, callback.appointment_id) == ("check_in", visit.id)
+
+    # The front desk is told at once that someone needs an urgent call, with no health answers.
+    run_worker(runner)
+    [alert] = [m for m in smtp_server.messages if m["Subject"].startswith("URGENT")]
+    body = alert.get_content()
+    assert f"/staff/callbacks/{callback.id}" in body
+    assert "chest" not in body.lower() and "Maria" not in body
+
+    # And finds the patient at the top of the callbacks, the finding in words.
+    client.post("/account/logout")
+    login_as(make_user(Role.FRONT_DESK))
+    desk = client.get("/staff/callbacks").get_data(as_text=True)
+    assert "chest pain" in desk and "collapsed lung" in desk
+
+
+def test_answers_without_breathing_or_chest_symptoms_open_no_callback(
+    app, client, runner, smtp_server, completed_visit
+):
+    _, patient = completed_visit()
+    link = check_in_link(runner, smtp_server, patient)
+    client.post(link, data={**YES_TO_NOTHING, "soreness": "8", "dizziness": "yes"})
+    with app.app_context():
+        assert db.session.scalars(select(CheckIn.alarming)).one() is False
+        assert db.session.scalars(select(Callback)).all() == []
 
 
 @pytest.mark.parametrize("spoil", ["tampered", "expired"])
