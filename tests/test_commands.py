@@ -4,11 +4,16 @@ from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.models import (
+    AdverseEvent,
     Appointment,
     AppointmentType,
+    Callback,
+    CheckIn,
     ConsentVersion,
     Intake,
     Location,
+    NeedlingAddendum,
+    NeedlingNote,
     Provider,
     SignedConsent,
     User,
@@ -18,11 +23,18 @@ from intake.passwords import verify_password
 from intake.services import demo_data
 
 MODELS = (
+    Callback,
+    NeedlingNote,
+    NeedlingAddendum,
+    AdverseEvent,
+    CheckIn,
     User,
     Location,
     Provider,
     WorkingHours,
     AppointmentType,
+    Callback,
+    CheckIn,
     ConsentVersion,
     Intake,
     SignedConsent,
@@ -50,6 +62,25 @@ def test_seed_demo_fills_an_empty_database_and_prints_every_login(app, runner):
         assert verify_password(admin.password_hash, "demo-password-1")
         durham = db.session.scalars(select(Location).where(Location.zip_code == "27701")).one()
         assert round(durham.latitude, 2) == 36.0
+
+
+def test_the_demo_gives_every_safety_page_something_to_show(app, runner, login_as):
+    runner.invoke(args=["seed-demo", "--password", "demo-password-1"])
+    counts = row_counts(app)
+    for model in ("Callback", "NeedlingNote", "NeedlingAddendum", "AdverseEvent"):
+        assert counts[model] == 1, model
+    with app.app_context():
+        desk = db.session.scalars(select(User).where(User.role == "front_desk")).one()
+        admin = db.session.scalars(select(User).where(User.role == "admin")).one()
+        [check_in] = db.session.scalars(select(CheckIn)).all()
+        assert check_in.answered_at is not None and check_in.alarming is False
+        db.session.expunge_all()
+    client = login_as(desk, "demo-password-1")
+    waiting = client.get("/staff/callbacks").get_data(as_text=True)
+    assert "Casey Ford" in waiting  # the night-pain patient: a red flag, called today
+    client.post("/account/logout")
+    login_as(admin, "demo-password-1")
+    assert "Bruising" in client.get("/admin/safety").get_data(as_text=True)
 
 
 def test_seed_demo_without_password_prints_random_ones(app, runner):

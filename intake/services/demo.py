@@ -23,7 +23,7 @@ from ..models import (
 )
 from ..passwords import hash_password
 from ..settings import ClinicSettings
-from . import booking, consents, demo_data, eligibility, free_times, intakes
+from . import booking, consents, demo_data, demo_history, eligibility, free_times, intakes
 
 CONSENT_V1 = Path(__file__).parent.parent / "content" / "consent_v1.md"
 
@@ -69,6 +69,7 @@ def seed_demo(
         _ready_to_book(row)
     db.session.commit()
     _demo_requests(settings)
+    demo_history.seed_past_visit(settings, utcnow())
     return logins
 
 

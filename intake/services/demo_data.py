@@ -216,3 +216,17 @@ def patient_answers(first_name: str, last_name: str, email: str, **overrides) ->
     answers.update(nothing_to_report())
     answers.update(overrides)
     return answers
+
+
+# A visit last week, so the therapist's note, the record and the safety register show something.
+PAST_VISIT = dict(
+    patient="patient@example.org",
+    provider=THERAPISTS[1]["slug"],
+    type="dry-needling-follow-up",
+    regions=["calf_shin:right", "thigh:right"],
+    needles=5,
+    events=["bruising"],
+    aftercare="Heat on the calf, the two stretches twice a day, walking as usual.",
+    addendum="Patient phoned on day 2: the bruise is fading, no other after-effects.",
+    check_in_comments="Sore for a day, then much looser. Small bruise behind the knee.",
+)
