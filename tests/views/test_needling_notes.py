@@ -153,7 +153,9 @@ def test_signing_the_note_completes_the_visit_in_the_same_commit(app, client, be
     )
     actions = {a.action for a in rows(app, AuditEvent, AuditEvent.actor_id == ben.user_id)}
     assert {"signed_note", "status_changed", "viewed_note"} <= actions
-    assert rows(app, OutboxMessage) == []  # nothing serious: no alert
+    # Nothing serious, so no alert: the patient's aftercare advice is the only email.
+    [aftercare] = rows(app, OutboxMessage)
+    assert (aftercare.kind, aftercare.appointment_id) == ("aftercare", visit.id)
 
 
 @pytest.mark.parametrize(
@@ -326,7 +328,7 @@ def test_a_serious_event_emails_every_active_admin_without_health_text(
 def test_a_common_event_alerts_nobody(app, client, ben, visit, make_user):
     make_user(Role.ADMIN, email="alex@example.org")
     sign(client, visit, adverse_events=["bruising", "soreness"])
-    assert rows(app, OutboxMessage) == []
+    assert [m.kind for m in rows(app, OutboxMessage)] == ["aftercare"]
     assert [e.kind for e in rows(app, AdverseEvent)] == ["bruising", "soreness"]
 
 
