@@ -275,8 +275,8 @@ def test_the_week_costs_a_fixed_number_of_queries(
     assert html.count('class="appt ') == how_many
     assert html.count("Session note:") == how_many // 2
     # The user, the provider, its locations, the appointments, their notes, the notes' events
-    # and addenda, the footer's locations.
-    assert len([q for q in queries if q != "BEGIN"]) == 8, queries
+    # and addenda, the completed visits' check-ins, the footer's locations.
+    assert len([q for q in queries if q != "BEGIN"]) == 9, queries
 
 
 # --- completed and no-show ------------------------------------------------------------------
@@ -312,8 +312,7 @@ def test_a_confirmed_visit_is_marked_completed_after_it_started(
         ("completed", "confirmed", "completed", ben.user_id)
     ]
     assert rows(app, AuditEvent, AuditEvent.action == "status_changed")[0].actor_id == ben.user_id
-    # The patient's only email is the aftercare advice (a dry-needling visit).
-    assert [m.kind for m in rows(app, OutboxMessage)] == ["aftercare"]
+    assert rows(app, OutboxMessage) == []  # no email for a visit without needling
 
 
 def test_a_no_show_is_recorded_the_same_way(app, client, ben, book):
