@@ -377,6 +377,13 @@ class MoveSearchForm(GetForm):
     week = DateField("Week starting", [Optional()])
 
 
+class CalendarForm(GetForm):
+    """The clinic day calendar's date picker; choices are the viewer's locations."""
+
+    date = DateField("Day", [Optional(), plausible_day])
+    location = SelectField("Location")
+
+
 # --- callbacks: calls to patients and closing their tasks ---------------------------------
 
 CALL_OUTCOMES = options(

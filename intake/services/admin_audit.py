@@ -39,6 +39,7 @@ ACTIONS = {
     "reviewed": "Therapist review",
     "signed_note": "Signed a session note",
     "status_changed": "Appointment status changed",
+    "viewed_calendar": "Viewed the clinic calendar",
     "viewed_callback": "Viewed a callback",
     "viewed_callbacks": "Viewed the callback list",
     "viewed_consent": "Viewed a signed consent",
