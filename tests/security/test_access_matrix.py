@@ -26,6 +26,7 @@ class Access(Enum):
     PATIENT = "patients only, each their own; staff, admins included, 403"
     CONSENT_COPY = "the patient, or staff who may see that patient"
     DESK = "front desk and admins"
+    STAFF = "front desk, admins, and therapists who work at that location"
     RECORDS = "front desk, admins, and the patient's own therapist"
     THERAPIST = "therapists, each their own; an admin sees that they have no schedule"
     ADMIN = "admins only"
@@ -141,6 +142,8 @@ POLICY: dict[tuple[str, str], Rule] = {
                                                 "location": "{w.place}",
                                                 "start": "{w.free_1600}"}),
     ("staff.log_call", "POST"): P(A.DESK, VISIT_A, {"outcome": "no_answer", "advice": ""}),
+    # Both therapists work at the place: they see its day, read-only.
+    ("calendar.day", "GET"): P(A.STAFF, {"location": "{w.place}", "date": "{w.visit_a_day}"}),
     ("callbacks.index", "GET"): P(A.DESK),
     ("callbacks.show", "GET"): P(A.DESK, CALLBACK_A),
     ("callbacks.log_call", "POST"): P(A.DESK, CALLBACK_A, {"outcome": "no_answer"}),
@@ -241,6 +244,8 @@ def expected(rule: Rule, role: str) -> str | int:
             return 404 if other else OK
         case A.DESK:
             return OK if role in ("front_desk", "admin") else 403
+        case A.STAFF:
+            return 403 if patient else OK
         case A.RECORDS:
             return 403 if patient else 404 if other else OK
         case A.THERAPIST:

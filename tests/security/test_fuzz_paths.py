@@ -30,6 +30,7 @@ EXAMPLES = 6  # query strings per route: about 45 routes
 ROLE_OF_BLUEPRINT = {
     "admin": Role.ADMIN,
     "staff": Role.FRONT_DESK,
+    "calendar": Role.FRONT_DESK,
     "callbacks": Role.FRONT_DESK,
     "records": Role.FRONT_DESK,
     "schedule": Role.THERAPIST,

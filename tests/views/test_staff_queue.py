@@ -139,7 +139,8 @@ def test_each_row_says_its_flags_in_words_with_age_consent_and_times(
     assert '<span class="badge badge-warn">Review needed</span>' in page
     assert 'class="urgent"' in page
     assert "Expired (v1)" in page
-    assert f"<td data-label=\"Age\">{age_on(date(1950, 1, 2), datetime.now(DURHAM).date())}</td>" in page
+    age = age_on(date(1950, 1, 2), datetime.now(DURHAM).date())
+    assert f'<td data-label="Age">{age}</td>' in page
     assert "Dry needling follow-up" in page and "Ben Durham" in page and "Durham Central" in page
     assert re.search(r"at 10:00 AM E[SD]T", page)
 
