@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--email", default="frontdesk@example.org", help="who asks for it")
     parser.add_argument("--each", action="store_true", help="every statement's median too")
     parser.add_argument("--profile", type=int, metavar="N", help="cProfile: the N costliest")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order: tottime ...")
     args = parser.parse_args()
 
     app = app_for(args.database_url)
@@ -154,7 +155,7 @@ def main() -> None:
         for statement, ms in found["each"].items() if args.each else ():
             print(f"{'':>9} {ms:>8.3f} ms  {statement}")
         if profile is not None:
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(args.profile)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.profile)
 
 
 if __name__ == "__main__":
