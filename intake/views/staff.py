@@ -63,7 +63,10 @@ def home():
 def queue():
     form = QueueFilterForm(formdata=request.args)
     form.provider.choices = options(
-        [("", "Any provider"), *((str(p.id), p.display_name) for p in queue_service.provider_choices())]
+        [
+            ("", "Any provider"),
+            *((str(p.id), p.display_name) for p in queue_service.provider_choices()),
+        ]
     )
     form.location.choices = options(
         [("", "Any location"), *((str(loc.id), loc.name) for loc in clinic_locations())]
