@@ -27,7 +27,7 @@ from ..models import (
     SignedConsent,
     User,
 )
-from .consents import current_version, state_of
+from .consents import current_version, current_version_id, state_of
 
 PER_PAGE = 50
 MAX_SEARCH_WORDS = 5
@@ -311,8 +311,7 @@ def _consent_looks(patient_ids, now: datetime, max_age: timedelta) -> dict[int, 
     statuses = dict.fromkeys(patient_ids, MISSING_CONSENT)
     if not patient_ids:
         return statuses
-    version = current_version()
-    current_id = version.id if version else None
+    current_id = current_version_id()
     signed = db.session.execute(
         select(
             SignedConsent.id,
