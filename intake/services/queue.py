@@ -117,21 +117,19 @@ def queue_page(
     per_page: int = PER_PAGE,
     urgent_limit_hours: float = 2,
 ) -> QueuePage:
-    """Urgent first, then oldest first. Six queries whatever the page size or the number of
-    requests: count, the page's ids, their rows, the patients' current intakes, their
-    consents, the current consent version."""
+    """Urgent first, then oldest first. Five queries whatever the page size or the number of
+    requests: count, the page's ids, their rows (with the patients' current intakes), their
+    consents, the current consent version's id."""
     total = db.session.scalar(_filtered(select(func.count(Appointment.id)), filters, zone))
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     ids = db.session.scalars(page_of_ids(filters, zone, page, per_page)).all()
     found = _rows_of(ids)
-    patient_ids = {a.patient_id for a in found}
-    intakes = _intake_facts(patient_ids)
-    consents = _consent_looks(patient_ids, now, max_age)
+    consents = _consent_looks({a.patient_id for a in found}, now, max_age)
     today = local_datetime(now, zone).date()
     rows = []
     for a in found:
-        intake = intakes.get(a.patient_id)
+        has_intake = a.intake_id is not None
         rows.append(
             QueueRow(
                 a.id,
@@ -141,8 +139,8 @@ def queue_page(
                 a.created_at,
                 a.timezone,
                 f"{a.first_name} {a.last_name}",
-                f"{intake.legal_first_name} {intake.legal_last_name}" if intake else None,
-                age_on(intake.born_on, today) if intake else None,
+                f"{a.legal_first_name} {a.legal_last_name}" if has_intake else None,
+                age_on(a.born_on, today) if has_intake else None,
                 a.display_name,
                 a.location_name,
                 a.type_name,
@@ -178,8 +176,8 @@ def page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int = PER
 
 
 def _rows_of(ids: list[int]) -> list:
-    """The appointments with these ids, in this order, with who, where and what: the columns
-    a row shows, each join many-to-one (no row multiplied)."""
+    """The appointments with these ids, in this order, with who, where and what, and the
+    patient's current intake: the columns a row shows, each join to one row at most."""
     if not ids:
         return []
     found = db.session.execute(
@@ -199,27 +197,24 @@ def _rows_of(ids: list[int]) -> list:
             Location.name.label("location_name"),
             Location.timezone,
             AppointmentType.name.label("type_name"),
+            Intake.id.label("intake_id"),
+            Intake.legal_first_name,
+            Intake.legal_last_name,
+            Intake.born_on,
         )
         .join(User, User.id == Appointment.patient_id)
         .join(Provider, Provider.id == Appointment.provider_id)
         .join(Location, Location.id == Appointment.location_id)
         .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+        # A patient has one current intake at most (a unique partial index holds it).
+        .outerjoin(
+            Intake,
+            and_(Intake.patient_id == Appointment.patient_id, Intake.superseded_at.is_(None)),
+        )
         .where(Appointment.id.in_(ids))
     )
     by_id = {a.id: a for a in found}
     return [by_id[i] for i in ids if i in by_id]
-
-
-def _intake_facts(patient_ids) -> dict:
-    """Each patient's legal name and birth date from their current intake (one query)."""
-    if not patient_ids:
-        return {}
-    found = db.session.execute(
-        select(
-            Intake.patient_id, Intake.legal_first_name, Intake.legal_last_name, Intake.born_on
-        ).where(Intake.patient_id.in_(patient_ids), Intake.superseded_at.is_(None))
-    )
-    return {row.patient_id: row for row in found}
 
 
 def _filtered(query, filters: QueueFilters, zone: str):
