@@ -7,6 +7,8 @@ It changes the database it is given: run it on a copy.
 """
 
 import argparse
+import cProfile
+import pstats
 import statistics
 import time
 from collections import defaultdict
@@ -84,23 +86,30 @@ def watching(app, per_statement: dict, renders: list):
         template_rendered.disconnect(render_ends, app)
 
 
-def measure(app, client, path: str, count: int) -> dict:
+def measure(app, client, path: str, count: int, profile: cProfile.Profile | None = None) -> dict:
     for _ in range(10):
         client.get(path)
     per_statement: dict[str, list[float]] = defaultdict(list)
     renders: list[float] = []
     walls = []
+    cpu = time.process_time()
     with watching(app, per_statement, renders):
+        if profile is not None:
+            profile.enable()
         for _ in range(count):
             started = time.perf_counter()
             answer = client.get(path)
             walls.append(time.perf_counter() - started)
             if answer.status_code != 200:
                 raise SystemExit(f"GET {path} answered {answer.status_code}")
+        if profile is not None:
+            profile.disable()
+    cpu = (time.process_time() - cpu) / count
     sql_total = sum(sum(times) for times in per_statement.values()) / count
     slowest = max(per_statement.items(), key=lambda item: statistics.median(item[1]))
     return {
         "wall": 1000 * statistics.median(walls),
+        "cpu": 1000 * cpu,
         "sql": 1000 * sql_total,
         "statements": sum(len(t) for t in per_statement.values()) / count,
         "render": 1000 * statistics.median(renders),
@@ -124,21 +133,29 @@ def main() -> None:
     parser.add_argument("--path", default="/staff/requests", help="or another page, e.g. a week")
     parser.add_argument("--email", default="frontdesk@example.org", help="who asks for it")
     parser.add_argument("--each", action="store_true", help="every statement's median too")
+    parser.add_argument("--profile", type=int, metavar="N", help="cProfile: the N costliest")
+    parser.add_argument("--sort", default="cumulative", help="the profile's order: tottime ...")
     args = parser.parse_args()
 
     app = app_for(args.database_url)
     desk = signed_in(app, args.email)
-    print(f"{'requested':>9} {'wall ms':>8} {'SQL ms':>7} {'stmts':>5} {'render ms':>9}  slowest")
+    print(
+        f"{'requested':>9} {'wall ms':>8} {'CPU ms':>7} {'SQL ms':>7} {'stmts':>5} {'render ms':>9}"
+        "  slowest"
+    )
     for wanted in args.requested:
         waiting = set_requested(app, wanted)
-        found = measure(app, desk, args.path, args.requests)
+        profile = cProfile.Profile() if args.profile else None
+        found = measure(app, desk, args.path, args.requests, profile)
         ms, statement = found["slowest"]
         print(
-            f"{waiting:>9} {found['wall']:>8.1f} {found['sql']:>7.2f} {found['statements']:>5.0f} "
-            f"{found['render']:>9.1f}  {ms:.2f} ms {statement}"
+            f"{waiting:>9} {found['wall']:>8.1f} {found['cpu']:>7.2f} {found['sql']:>7.2f} "
+            f"{found['statements']:>5.0f} {found['render']:>9.1f}  {ms:.2f} ms {statement}"
         )
         for statement, ms in found["each"].items() if args.each else ():
             print(f"{'':>9} {ms:>8.3f} ms  {statement}")
+        if profile is not None:
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(args.profile)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from .form_fields import (
     SHORT,
     MultiCheckboxField,
     PhoneNumber,
+    PlainOptionsSelect,
     choose_one,
     email_field,
     long_answer,
@@ -281,9 +282,11 @@ class GetForm(FlaskForm):
 
 
 class QueueFilterForm(GetForm):
-    provider = SelectField("Provider", default="")
-    location = SelectField("Location", default="")
-    status = SelectField("Status", choices=STATUS_CHOICES, default="requested")
+    provider = SelectField("Provider", default="", widget=PlainOptionsSelect())
+    location = SelectField("Location", default="", widget=PlainOptionsSelect())
+    status = SelectField(
+        "Status", choices=STATUS_CHOICES, default="requested", widget=PlainOptionsSelect()
+    )
     from_ = DateField("Starts from", [Optional(), plausible_day], name="from")
     to = DateField("Starts until", [Optional(), plausible_day])
     needs_review = BooleanField("Needs therapist review")

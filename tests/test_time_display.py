@@ -5,7 +5,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.exc import StatementError
 
-from intake.formatting import when
+from intake.formatting import (
+    clock,
+    clock_in,
+    day_and_clock_in,
+    local_datetime,
+    long_date,
+    when,
+    when_in,
+)
 
 
 @pytest.mark.parametrize(
@@ -23,6 +31,24 @@ from intake.formatting import when
 def test_utc_instants_are_shown_in_the_clinic_zone(app, utc, shown):
     with app.app_context():
         assert when(utc) == shown
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "America/Los_Angeles", "Asia/Kolkata"])
+@pytest.mark.parametrize(
+    "utc",
+    [
+        datetime(2026, 3, 8, 6, 30, 59, 999999, tzinfo=UTC),  # the last moment of a minute
+        datetime(2026, 3, 8, 7, 30, tzinfo=UTC),
+        datetime(2026, 11, 1, 5, 30, 12, tzinfo=UTC),  # 1:30 AM twice: EDT, then EST
+        datetime(2026, 11, 1, 6, 30, 12, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+    ],
+)
+def test_the_cached_forms_for_long_lists_read_the_same(utc, zone):
+    local = local_datetime(utc, zone)
+    assert when_in(utc, zone) == when(utc, zone)
+    assert day_and_clock_in(utc, zone) == f"{long_date(local.date())} {clock(local)}"
+    assert clock_in(utc, zone) == clock(local)
 
 
 def test_another_zone_can_be_configured(app):

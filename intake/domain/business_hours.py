@@ -23,10 +23,14 @@ def working_time_between(
     """The part of [start, end) that falls in working hours. Each day's opening and closing
     are that day's wall-clock times in the zone, so a day when the clocks change still has
     ten working hours, and a night's shift of the clocks changes nothing."""
+    return sum(_working_parts(start, end, zone, hours), timedelta(0))
+
+
+def _working_parts(start: datetime, end: datetime, zone: str, hours: BusinessHours):
+    """Each day's working time in [start, end), day by day."""
     if end <= start:
-        return timedelta(0)
+        return
     local = ZoneInfo(zone)
-    total = timedelta(0)
     day = start.astimezone(local).date()
     last = end.astimezone(local).date()
     while day <= last:
@@ -34,9 +38,8 @@ def working_time_between(
             opens, closes = _open_on(day, hours, local)
             overlap = min(end, closes) - max(start, opens)
             if overlap > timedelta(0):
-                total += overlap
+                yield overlap
         day += timedelta(days=1)
-    return total
 
 
 def _open_on(day: date, hours: BusinessHours, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -52,8 +55,14 @@ def waited_too_long(
     limit_hours: float,
     hours: BusinessHours = CLINIC_HOURS,
 ) -> bool:
-    """True once more than `limit_hours` working hours have passed since `since`."""
-    return working_time_between(since, now, zone, hours) > timedelta(hours=limit_hours)
+    """True once more than `limit_hours` working hours have passed since `since`. Counts day
+    by day and stops past the limit: a request waiting for weeks costs a day or two."""
+    limit, total = timedelta(hours=limit_hours), timedelta(0)
+    for part in _working_parts(since, now, zone, hours):
+        total += part
+        if total > limit:
+            return True
+    return False
 
 
 def waited_words(since: datetime, now: datetime) -> str:

@@ -50,6 +50,16 @@ def current_version() -> ConsentVersion | None:
     ).first()
 
 
+def current_version_id() -> int | None:
+    """`current_version().id` without loading the version's text (lists need only the id)."""
+    return db.session.scalar(
+        select(ConsentVersion.id)
+        .where(ConsentVersion.published_at.is_not(None))
+        .order_by(ConsentVersion.published_at.desc(), ConsentVersion.id.desc())
+        .limit(1)
+    )
+
+
 def publish_version(label: str, body_markdown: str, now: datetime | None = None):
     version = ConsentVersion(
         label=label,

@@ -2,18 +2,23 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import selectinload
 
 from ..domain.availability import Interval, day_bounds
 from ..domain.screening import ScreeningLevel, ScreeningResult
 from ..extensions import db
 from ..models import (
     HOLDING_STATUSES,
+    AdverseEvent,
     Appointment,
     AppointmentStatus,
+    AppointmentType,
+    Location,
+    NeedlingAddendum,
     NeedlingNote,
     Provider,
     User,
@@ -104,38 +109,155 @@ def window(
     return Window(view if view in VIEWS else "week", chosen, zone)
 
 
+@dataclass(frozen=True, slots=True)
+class NoteSummary:
+    """What a card says of a signed session note: no free text."""
+
+    regions: list[str]
+    needle_count: int
+    tolerance: str
+    events: list[str]  # the adverse events' kinds, in the order recorded
+    addenda: int
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One appointment as the day and week show it: the columns its card needs, read as
+    values (40 visits as entities with five relationships cost more than the rest of the
+    page). `flags`, `may_mark` and `needs_note` below take it as they take an Appointment."""
+
+    id: int
+    status: AppointmentStatus
+    starts_at: datetime
+    ends_at: datetime
+    revision: int
+    patient_id: int
+    patient_name: str
+    type_name: str
+    involves_dry_needling: bool
+    location_name: str
+    consent_id: int | None
+    urgent: bool
+    needs_review: bool
+    review_outcome: str | None
+    note: NoteSummary | None = None
+
+
 def appointments_in(
     provider: Provider, page: Window, include_closed: bool = False
-) -> dict[date, list[Appointment]]:
-    """The provider's appointments by local day: one query, whatever their number."""
+) -> dict[date, list[Visit]]:
+    """The provider's appointments by local day, with their notes' summaries: three queries
+    (visits, notes with their addenda counted, the notes' events), whatever their number."""
     statuses = tuple(AppointmentStatus) if include_closed else SHOWN
-    found = db.session.scalars(
-        select(Appointment)
-        .where(
-            Appointment.provider_id == provider.id,
-            Appointment.status.in_(statuses),
-            # A visit belongs to the day it starts on.
-            Appointment.starts_at >= page.span.start,
-            Appointment.starts_at < page.span.end,
-        )
-        .options(
-            joinedload(Appointment.patient),
-            joinedload(Appointment.location),
-            joinedload(Appointment.type),
-            # Signed notes for the cards' summaries: one query each level, not one per visit.
-            selectinload(Appointment.note).selectinload(NeedlingNote.events),
-            selectinload(Appointment.note).selectinload(NeedlingNote.addenda),
-        )
-        .order_by(Appointment.starts_at)
+    found = db.session.execute(
+        _visits_query(),
+        {
+            "provider_id": provider.id,
+            "statuses": list(statuses),
+            "start": page.span.start,
+            "end": page.span.end,
+        },
     ).all()
+    notes = _note_summaries([row.id for row in found])
     tz = ZoneInfo(page.zone)
-    grouped: dict[date, list[Appointment]] = {}
-    for appointment in found:
-        grouped.setdefault(appointment.starts_at.astimezone(tz).date(), []).append(appointment)
+    grouped: dict[date, list[Visit]] = {}
+    for row in found:
+        visit = Visit(
+            row.id,
+            row.status,
+            row.starts_at,
+            row.ends_at,
+            row.revision,
+            row.patient_id,
+            f"{row.first_name} {row.last_name}",
+            row.type_name,
+            row.involves_dry_needling,
+            row.location_name,
+            row.consent_id,
+            row.urgent,
+            row.needs_review,
+            row.review_outcome,
+            notes.get(row.id),
+        )
+        grouped.setdefault(row.starts_at.astimezone(tz).date(), []).append(visit)
     return grouped
 
 
-def flags(appointment: Appointment) -> list[Flag]:
+@cache  # built once: constructing a 15-column select costs more than running it
+def _visits_query() -> Select:
+    return (
+        select(
+            Appointment.id,
+            Appointment.status,
+            Appointment.starts_at,
+            Appointment.ends_at,
+            Appointment.revision,
+            Appointment.patient_id,
+            User.first_name,
+            User.last_name,
+            AppointmentType.name.label("type_name"),
+            AppointmentType.involves_dry_needling,
+            Location.name.label("location_name"),
+            Appointment.consent_id,
+            Appointment.urgent,
+            Appointment.needs_review,
+            Appointment.review_outcome,
+        )
+        .join(User, User.id == Appointment.patient_id)
+        .join(AppointmentType, AppointmentType.id == Appointment.type_id)
+        .join(Location, Location.id == Appointment.location_id)
+        .where(
+            Appointment.provider_id == bindparam("provider_id"),
+            Appointment.status.in_(bindparam("statuses", expanding=True)),
+            # A visit belongs to the day it starts on.
+            Appointment.starts_at >= bindparam("start"),
+            Appointment.starts_at < bindparam("end"),
+        )
+        .order_by(Appointment.starts_at)
+    )
+
+
+@cache
+def _notes_query() -> Select:
+    addenda = (
+        select(func.count(NeedlingAddendum.id))
+        .where(NeedlingAddendum.note_id == NeedlingNote.id)
+        .scalar_subquery()
+    )
+    return select(
+        NeedlingNote.id,
+        NeedlingNote.appointment_id,
+        NeedlingNote.regions,
+        NeedlingNote.needle_count,
+        NeedlingNote.tolerance,
+        addenda.label("addenda"),
+    ).where(NeedlingNote.appointment_id.in_(bindparam("ids", expanding=True)))
+
+
+def _note_summaries(appointment_ids: list[int]) -> dict[int, NoteSummary]:
+    """The signed notes of these visits by visit id, each with its number of addenda, then
+    the events of the notes found: two queries (none more without notes)."""
+    if not appointment_ids:
+        return {}
+    notes = db.session.execute(_notes_query(), {"ids": appointment_ids}).all()
+    if not notes:
+        return {}
+    events: dict[int, list[str]] = {}
+    for note_id, kind in db.session.execute(
+        select(AdverseEvent.note_id, AdverseEvent.kind)
+        .where(AdverseEvent.note_id.in_([note.id for note in notes]))
+        .order_by(AdverseEvent.id)
+    ):
+        events.setdefault(note_id, []).append(kind)
+    return {
+        note.appointment_id: NoteSummary(
+            note.regions, note.needle_count, note.tolerance, events.get(note.id, []), note.addenda
+        )
+        for note in notes
+    }
+
+
+def flags(appointment: Appointment | Visit) -> list[Flag]:
     """Screening flags in words, each with how much it asks for attention."""
     found = []
     if appointment.urgent:
@@ -149,12 +271,14 @@ def flags(appointment: Appointment) -> list[Flag]:
     return found
 
 
-def may_mark(appointment: Appointment, now: datetime) -> bool:
+def may_mark(appointment: Appointment | Visit, now: datetime) -> bool:
     return appointment.status == AppointmentStatus.CONFIRMED and appointment.starts_at <= now
 
 
-def needs_note(appointment: Appointment) -> bool:
+def needs_note(appointment: Appointment | Visit) -> bool:
     """A dry-needling visit is completed only with its signed session note."""
+    if isinstance(appointment, Visit):
+        return appointment.involves_dry_needling
     return appointment.type.involves_dry_needling
 
 

@@ -1,11 +1,11 @@
 """Template filters and globals shared by every page, and helpers shared by the blueprints."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -13,7 +13,18 @@ from ..database import set_client_address
 from ..domain import aftercare
 from ..extensions import db
 from ..form_fields import FIRST_DAY, LAST_DAY
-from ..formatting import WEEKDAYS, clock, iso_minute, local_datetime, long_date, phone_display, when
+from ..formatting import (
+    WEEKDAYS,
+    clock,
+    clock_in,
+    day_and_clock_in,
+    iso_minute,
+    local_datetime,
+    long_date,
+    phone_display,
+    when,
+    when_in,
+)
 from ..models import utcnow
 from ..services.public_cache import PublicLocation
 from .public_data import init_app as init_public_data
@@ -75,6 +86,22 @@ def clinic_locations() -> Sequence[PublicLocation]:
     return g.clinic_locations
 
 
+_ID_MARK = 918273645  # an id no table reaches; it appears once in the URL it is built into
+
+
+def id_link(endpoint: str, key: str, **values) -> Callable[[int], str]:
+    """`url_for(endpoint, key=id, **values)` for many ids: one url_for, then each id filled in
+    (a list of 50 rows called url_for 100 times, ~2 ms). Only for int routes."""
+    head, found, tail = url_for(endpoint, **{key: _ID_MARK}, **values).partition(str(_ID_MARK))
+    if not found:
+        raise ValueError(f"{endpoint} does not put {key} in its URL")
+
+    def link(value: int) -> str:
+        return f"{head}{int(value)}{tail}"
+
+    return link
+
+
 def render_markdown(text: str) -> Markup:
     """Our Markdown as HTML, sanitised so a stray tag in a consent text cannot run."""
     # Imported here: only the consent pages need them, and they cost each worker ~3 MB.
@@ -106,12 +133,17 @@ def register(app: Flask) -> None:
     app.add_template_filter(when)
     app.add_template_filter(iso_minute)
     app.add_template_filter(long_date)
+    # The cached forms for long lists: a datetime and a zone's name in, words out.
+    app.add_template_filter(when_in)
+    app.add_template_filter(clock_in)
+    app.add_template_filter(day_and_clock_in)
     app.add_template_filter(lambda day: WEEKDAYS[day], "weekday")
     app.add_template_filter(lambda value: WEEKDAYS[value.weekday()], "weekday_of")
     app.add_template_global(utcnow, "now")
     app.add_template_global(aftercare.QUESTIONS, "check_in_questions")
     app.add_template_global(timedelta)
     app.add_template_global(clinic_locations)
+    app.add_template_global(id_link)
 
     @app.context_processor
     def clinic():

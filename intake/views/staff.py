@@ -63,17 +63,21 @@ def home():
 def queue():
     form = QueueFilterForm(formdata=request.args)
     form.provider.choices = options(
-        [("", "Any provider"), *((str(p.id), p.display_name) for p in queue_service.providers())]
+        [
+            ("", "Any provider"),
+            *((str(p.id), p.display_name) for p in queue_service.provider_choices()),
+        ]
     )
     form.location.choices = options(
         [("", "Any location"), *((str(loc.id), loc.name) for loc in clinic_locations())]
     )
     form.validate()  # a value that does not check out is shown with its error and ignored
     settings = current_settings()
+    zone = current_app.config["INTAKE_TIMEZONE"]
     page = queue_service.queue_page(
         _filters_from(form),
         min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
-        current_app.config["INTAKE_TIMEZONE"],
+        zone,
         utcnow(),
         consent_max_age(),
         urgent_limit_hours=settings.urgent_callback_working_hours,
@@ -87,6 +91,7 @@ def queue():
         export_form=ExportForm(formdata=None),
         urgent_callbacks=callbacks.open_urgent_count(),
         urgent_limit=settings.urgent_callback_working_hours,
+        clinic_zone=zone,
     )
 
 
