@@ -110,12 +110,14 @@ def small_database_url(given: str | None) -> str:
 def free_slot_plan(app, count: int | None) -> list[dict]:
     """Forms for `count` (None: all) free slots that cannot clash: one type, and per provider
     each start after the previous one's buffer. Providers take turns, so the load spreads. From the
-    third week on, so the slot page measured (next week) looks the same run after run."""
+    third week on, so the slot page measured (next week) looks the same run after run. Only
+    providers taking new patients: the generated patients are new to all of them."""
     with app.app_context():
         kind, now, today = shortest_type(), utcnow(), clinic_today()
         hold = timedelta(minutes=kind.duration_minutes + kind.buffer_after_minutes)
         per_provider = []
-        for provider in db.session.scalars(select(Provider).order_by(Provider.id)):
+        taking = select(Provider).where(Provider.accepting_new_patients).order_by(Provider.id)
+        for provider in db.session.scalars(taking):
             starts = sorted(
                 (start, location.id)
                 for location in provider.locations
