@@ -138,7 +138,7 @@ def book(
         for name, value in changes.times_at(booking.starts_at, kind).items():
             setattr(appointment, name, value)
         override = confirmation.checked(
-            appointment, actor, override_reason, settings=settings, now=now
+            appointment, actor, override_reason, settings=settings, now=now, verb="book it"
         )
         if appointment.urgent:
             _require_call(callback)

@@ -318,6 +318,7 @@ def test_an_admin_overrides_missing_consent_with_a_reason(app, clinic, make_user
 
     refused = client.post(url, data=booking(clinic, start))
     assert refused.status_code == 409
+    assert "To book it anyway, give the reason for overriding." in refused.get_data(as_text=True)
     assert "Book with this override" in refused.get_data(as_text=True)
     answer = client.post(
         url, data=booking(clinic, start, override_reason="Paper consent signed at the desk.")
@@ -335,6 +336,23 @@ def test_an_admin_overrides_missing_consent_with_a_reason(app, clinic, make_user
         ).one()
     assert detail["override_reason"] == "Paper consent signed at the desk."
     assert "Paper consent signed at the desk." in event.detail
+
+
+def test_precautions_still_need_a_therapists_review_before_a_confirmed_booking(
+    app, clinic, desk, ready_patient
+):
+    """A call clears the red flag, not the precautions: the therapist who needles does."""
+    patient = ready_patient(night_pain="yes", anticoagulants="yes")
+    client = signed_in(app, desk)
+    callback = callback_of(app, patient)
+    call_and_clear(client, callback.id)
+    start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
+
+    answer = client.post(f"/staff/callbacks/{callback.id}/book", data=booking(clinic, start))
+
+    assert answer.status_code == 409
+    assert "A therapist must review this patient" in answer.get_data(as_text=True)
+    assert appointments_of(app, patient) == []
 
 
 # --- who may ------------------------------------------------------------------------------
