@@ -28,6 +28,7 @@ from ..permissions import Role
 from ..settings import ClinicSettings
 from . import audit, changes, confirmation
 from .changes import Change
+from .directory import listed
 from .eligibility import require_offered
 from .errors import ActionRefused, SafetyRefused, SlotTaken
 from .free_times import SlotChoice, next_free, slots_between, staff_rules
@@ -66,11 +67,7 @@ def active_providers() -> list[Provider]:
     """Providers whose account is active, with their locations, by name: one query."""
     return list(
         db.session.scalars(
-            select(Provider)
-            .join(Provider.user)
-            .where(User.active.is_(True))
-            .options(joinedload(Provider.locations))
-            .order_by(Provider.display_name)
+            listed().options(joinedload(Provider.locations)).order_by(Provider.display_name)
         ).unique()
     )
 

@@ -390,3 +390,30 @@ def test_a_deactivated_patient_is_not_booked_for(app, clinic, cleared):
     assert answer.status_code == 409
     assert "not an active patient" in answer.get_data(as_text=True)
     assert appointments_of(app, patient) == []
+
+
+def test_the_booking_page_runs_as_many_queries_for_2_or_8_visits_that_week(
+    app, clinic, cleared, make_user, make_appointment, count_queries
+):
+    _, callback, client = cleared
+    url = f"/staff/callbacks/{callback.id}/book"
+    now = datetime.now(UTC)
+
+    def add(count: int, hour: int):
+        for n in range(count):
+            start = next_weekday_at(now, hour, days_ahead=1 + n % 5, minute=0)
+            make_appointment(make_user(), clinic.provider, clinic.location, clinic.type, start)
+
+    def queries() -> int:
+        with count_queries() as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    add(2, 9)
+    client.get(url)  # warm up
+    two = queries()
+    add(3, 10)
+    add(3, 11)
+    eight = queries()
+    assert two == eight
+    assert eight <= 20
