@@ -145,33 +145,14 @@ def _book_page(callback_id: int, wanted, status: int = 200, refusal: str = "", *
         patient_id=callback.patient_id,
         commit=True,
     )
-    settings, now, today = current_settings(), utcnow(), clinic_today()
-    providers = callback_booking.active_providers()
-    types = active_types()
+    today = clinic_today()
+    providers, types = callback_booking.active_providers(), active_types()
     provider = _pick(providers, wanted.get("provider"))
     location = _pick(provider.locations, wanted.get("location")) if provider else None
     kind = _pick(types, wanted.get("type"))
     first = parse_week(wanted.get("week"), today, BOOK_HORIZON.days)
-    form = BookForPatientSearchForm(formdata=None, week=first)
-    form.provider.choices = choices_of((str(p.id), p.display_name) for p in providers)
-    form.location.choices = choices_of(
-        (str(loc.id), loc.name) for loc in (provider.locations if provider else ())
-    )
-    form.type.choices = choices_of((str(t.id), t.name) for t in types)
-    form.provider.data = str(provider.id) if provider else None
-    form.location.data = str(location.id) if location else None
-    form.type.data = str(kind.id) if kind else None
-    days, not_offered, failures = {}, "", ()
-    if provider and location and kind:
-        try:
-            require_offered(provider, kind, settings, now)
-        except ActionRefused as refused:
-            not_offered = str(refused)
-        else:
-            days = callback_booking.free_times(
-                SlotChoice(provider, location, kind), first, BOOK_DAYS, settings=settings, now=now
-            )
-        failures = callback_booking.failures_for(callback, kind, settings=settings, now=now)
+    form = _search_form(providers, types, (provider, location, kind), first)
+    days, not_offered, failures = _times(callback, (provider, location, kind), first)
     context = {
         "callback": callback,
         "patient": callback.patient,
@@ -192,6 +173,36 @@ def _book_page(callback_id: int, wanted, status: int = 200, refusal: str = "", *
         **extra,
     }
     return render_template("callbacks/book.html", **context), status
+
+
+def _search_form(providers, types, chosen, first) -> BookForPatientSearchForm:
+    provider, location, kind = chosen
+    form = BookForPatientSearchForm(formdata=None, week=first)
+    form.provider.choices = choices_of((str(p.id), p.display_name) for p in providers)
+    form.location.choices = choices_of(
+        (str(loc.id), loc.name) for loc in (provider.locations if provider else ())
+    )
+    form.type.choices = choices_of((str(t.id), t.name) for t in types)
+    form.provider.data = str(provider.id) if provider else None
+    form.location.data = str(location.id) if location else None
+    form.type.data = str(kind.id) if kind else None
+    return form
+
+
+def _times(callback, chosen, first):
+    """The week's free times, why the type is not offered, and which safety checks fail."""
+    provider, location, kind = chosen
+    if not (provider and location and kind):
+        return {}, "", ()
+    settings, now = current_settings(), utcnow()
+    failures = callback_booking.failures_for(callback, kind, settings=settings, now=now)
+    try:
+        require_offered(provider, kind, settings, now)
+    except ActionRefused as refused:
+        return {}, str(refused), failures
+    choice = SlotChoice(provider, location, kind)
+    days = callback_booking.free_times(choice, first, BOOK_DAYS, settings=settings, now=now)
+    return days, "", failures
 
 
 @bp.post("/<int:callback_id>/book")

@@ -355,6 +355,32 @@ def test_precautions_still_need_a_therapists_review_before_a_confirmed_booking(
     assert appointments_of(app, patient) == []
 
 
+def test_a_provider_without_a_current_attestation_is_not_offered_for_dry_needling(
+    app, clinic, cleared, make_provider, make_user
+):
+    from datetime import time
+
+    patient, callback, client = cleared
+    unattested = make_provider(
+        "Una Trained",
+        [clinic.location],
+        user=make_user(Role.THERAPIST, first_name="Una"),
+        hours=[(clinic.location, day, time(13), time(17)) for day in range(5)],
+        attested_on=None,
+    )
+    url = f"/staff/callbacks/{callback.id}/book"
+    chosen = {"provider": unattested.id, "location": clinic.location.id, "type": clinic.type.id}
+    page = client.get(url, query_string=chosen).get_data(as_text=True)
+    assert "Una Trained is not offering dry needling at the moment" in page
+    start = next_weekday_at(datetime.now(UTC), 14, days_ahead=3)
+
+    answer = client.post(url, data={**{k: str(v) for k, v in chosen.items()}, "start": slot(start)})
+
+    assert answer.status_code == 409
+    assert "not offering dry needling" in answer.get_data(as_text=True)
+    assert appointments_of(app, patient) == []
+
+
 # --- who may ------------------------------------------------------------------------------
 
 
