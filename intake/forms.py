@@ -451,6 +451,31 @@ class CloseCallbackForm(FlaskForm):
         return True
 
 
+class BookForPatientSearchForm(GetForm):
+    """Booking from a cleared callback: whose free times, where, for which type of visit."""
+
+    provider = SelectField("Provider")
+    location = SelectField("Location")
+    type = SelectField("Type of visit")
+    week = DateField("Week starting", [Optional()])
+
+
+class BookForPatientForm(FlaskForm):
+    """One free time chosen on the booking page of a cleared callback."""
+
+    provider = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
+    location = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
+    type = HiddenField(validators=[required(), Regexp(r"^\d{1,9}$")])
+    start = HiddenField(validators=[required(), Length(max=40)])
+    # An admin's reason to book although consent, screening or review checks fail.
+    override_reason = TextAreaField(
+        "Admin override: why book although the checks above fail?",
+        [Optional(), Length(max=500)],
+        filters=[strip],
+        id="book-override-reason",
+    )
+
+
 # --- after a needling visit: the check-in, worded in domain/aftercare.py ------------------
 
 

@@ -25,6 +25,8 @@ ACTIONS = {
     "changed_feed_token": "Renewed a calendar feed link",
     "changed_hours": "Changed working hours",
     "changed_time_off": "Changed time off",
+    "booked_for_patient": "Booked a visit for a patient after a callback",
+    "book_for_patient_refused": "Booking for a patient refused by a safety check",
     "closed_callback": "Closed a callback",
     "exported_csv": "Exported a CSV file",
     "login_failed": "Failed sign-in",

@@ -18,6 +18,8 @@ from intake.extensions import db
 from intake.models import (
     AppointmentStatus,
     Callback,
+    CallbackOutcome,
+    CallbackStatus,
     CheckIn,
     NeedlingNote,
     Provider,
@@ -254,6 +256,17 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
     callback_a = persist(
         app, Callback(patient_id=patient_a.id, urgent=True, finding_keys=["night_pain"])
     )
+    # An earlier one, closed as cleared to book: the desk may book a visit for them from it.
+    cleared_a = persist(
+        app,
+        Callback(
+            patient_id=patient_a.id,
+            finding_keys=["needle_phobia"],
+            status=CallbackStatus.CLOSED,
+            closed_at=now,
+            outcome=CallbackOutcome.CLEARED,
+        ),
+    )
 
     front_desk, admin = user(Role.FRONT_DESK), user(Role.ADMIN)
     # A therapist without a profile yet: the staff member an admin edits or links to a profile.
@@ -297,6 +310,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
         callback_a=callback_a.id,
+        cleared_a=cleared_a.id,
         visit_a_day=visit_a.starts_at.astimezone(NEW_YORK).date().isoformat(),
         visit_b=visit_b.id,
         consent_b=consent_b.id,
@@ -310,6 +324,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         free_1400=iso(clinic_time(14, 14)),
         free_1500=iso(clinic_time(14, 15)),
         free_1600=iso(clinic_time(14, 16)),
+        free_1700=iso(clinic_time(14, 17)),
         time_off_from=wall(clinic_time(45, 8)),
         time_off_until=wall(clinic_time(45, 12)),
         export_from=datetime.now(NEW_YORK).date().isoformat(),

@@ -12,7 +12,16 @@ from sqlalchemy import func, select
 from intake import forms
 from intake.domain import aftercare
 from intake.extensions import db
-from intake.models import AuditEvent, Callback, CheckIn, SignedConsent, TimeOff, User
+from intake.models import (
+    AuditEvent,
+    Callback,
+    CallbackOutcome,
+    CallbackStatus,
+    CheckIn,
+    SignedConsent,
+    TimeOff,
+    User,
+)
 from intake.permissions import Role
 from tests.conftest import PASSWORD
 from tests.support.clock import at, next_weekday
@@ -195,6 +204,7 @@ class World:
     values: list[str] = field(default_factory=list)  # real ids and slugs for form fields
     good: dict[str, str] = field(default_factory=dict)  # field name -> a value that passes
     day: str = ""  # a weekday the provider works, a week ahead
+    endpoint_ids: dict[str, dict] = field(default_factory=dict)  # endpoint -> its own ids
 
 
 def build_world(app, clinic, ready_patient, make_user, make_appointment) -> World:
@@ -246,6 +256,17 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         db.session.add(callback)
         db.session.commit()
         callback_id = callback.id
+        # An earlier callback closed as cleared to book: booking from it gets as far as the write.
+        cleared = Callback(
+            patient_id=patient.id,
+            finding_keys=["fever"],
+            status=CallbackStatus.CLOSED,
+            closed_at=datetime.now(UTC),
+            outcome=CallbackOutcome.CLEARED,
+        )
+        db.session.add(cleared)
+        db.session.commit()
+        cleared_id = cleared.id
     ids = {
         "appointment_id": appointment.id,
         "consent_id": signed,
@@ -292,6 +313,7 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
     return World(
         emails=emails,
         ids=ids | {"feed_token": feed_token},
+        endpoint_ids={"callbacks.book": {"callback_id": cleared_id}},
         values=values,
         good=good,
         day=day.isoformat(),

@@ -54,6 +54,9 @@ CHECKED_IN = {"soreness": "3", "bruising": "no", "dizziness": "no", "short_of_br
               "chest_pain": "no", "dry_cough": "no"}
 CONSENT_A = {"consent_id": "{w.consent_a}"}
 CALLBACK_A = {"callback_id": "{w.callback_a}"}
+CLEARED_A = {"callback_id": "{w.cleared_a}"}
+BOOK_FOR_A = {"provider": "{w.provider_x}", "location": "{w.place}", "type": "{w.kind}",
+              "start": "{w.free_1700}"}
 DRAFT = {"version_id": "{w.draft}"}
 MEMBER = {"user_id": "{w.member}"}
 SLOT = {"slug": "xavier", "location": "{w.place}", "type": "{w.kind}", "start": "{w.free_1400}"}
@@ -148,6 +151,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("callbacks.show", "GET"): P(A.DESK, CALLBACK_A),
     ("callbacks.log_call", "POST"): P(A.DESK, CALLBACK_A, {"outcome": "no_answer"}),
     ("callbacks.close", "POST"): P(A.DESK, CALLBACK_A, {"outcome": "could_not_reach"}),
+    ("callbacks.book_page", "GET"): P(A.DESK, CLEARED_A),
+    ("callbacks.book", "POST"): P(A.DESK, CLEARED_A, BOOK_FOR_A),
     ("records.patient", "GET"): P(A.RECORDS, {"patient_id": "{w.patient_a}"}),
     # Therapists, each their own
     ("schedule.view", "GET"): P(A.THERAPIST),

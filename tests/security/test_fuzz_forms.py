@@ -55,6 +55,7 @@ POST_FORMS = {
     "staff.log_call": (Role.FRONT_DESK, forms.CallLogForm),
     "callbacks.log_call": (Role.FRONT_DESK, forms.CallLogForm),
     "callbacks.close": (Role.FRONT_DESK, forms.CloseCallbackForm),
+    "callbacks.book": (Role.FRONT_DESK, forms.BookForPatientForm),
     "schedule.mark": (Role.THERAPIST, forms.OutcomeForm),
     "schedule.review": (Role.THERAPIST, forms.ReviewForm),
     "schedule.note": (Role.THERAPIST, forms.NeedlingNoteForm),
@@ -92,7 +93,8 @@ def world(app, clinic, ready_patient, make_user, make_appointment):
 def post_url(app, endpoint: str, world) -> str:
     rule = next(r for r in app.url_map.iter_rules(endpoint) if "POST" in r.methods)
     with app.test_request_context():
-        return url_for(endpoint, **{name: world.ids[name] for name in rule.arguments})
+        ids = world.ids | world.endpoint_ids.get(endpoint, {})
+        return url_for(endpoint, **{name: ids[name] for name in rule.arguments})
 
 
 UNSTORABLE = ["\x00", "\ud800", "\udfff"]
