@@ -21,7 +21,7 @@ from intake.models import (
 )
 from intake.permissions import Role
 from tests.conftest import PASSWORD
-from tests.support.clock import next_weekday_at
+from tests.support.clock import CLINIC_ZONE, at, next_weekday_at, weekdays_ahead
 from tests.support.mailbox import deliver_outbox
 
 
@@ -425,9 +425,12 @@ def test_the_booking_page_runs_as_many_queries_for_2_or_8_visits_that_week(
     url = f"/staff/callbacks/{callback.id}/book"
     now = datetime.now(UTC)
 
+    days = weekdays_ahead(now, 5, days_ahead=1)
+
     def add(count: int, hour: int):
-        for n in range(count):
-            start = next_weekday_at(now, hour, days_ahead=1 + n % 5, minute=0)
+        # One visit per weekday at `hour`: distinct days never clash, whatever today is.
+        for day in days[:count]:
+            start = at(day, hour, 0, CLINIC_ZONE)
             make_appointment(make_user(), clinic.provider, clinic.location, clinic.type, start)
 
     def queries() -> int:
