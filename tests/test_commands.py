@@ -1,11 +1,15 @@
 """The CLI: loading the demo clinic and creating accounts."""
 
+from collections import Counter
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.models import (
     AdverseEvent,
     Appointment,
+    AppointmentStatus,
     AppointmentType,
     Callback,
     CheckIn,
@@ -18,6 +22,7 @@ from intake.models import (
     SignedConsent,
     User,
     WorkingHours,
+    utcnow,
 )
 from intake.passwords import verify_password
 from intake.services import demo_data
@@ -55,7 +60,7 @@ def test_seed_demo_fills_an_empty_database_and_prints_every_login(app, runner):
     assert counts["Location"] >= 3
     assert counts["Provider"] >= 4
     expected_logins = len(demo_data.STAFF) + len(demo_data.PATIENTS) + len(demo_data.THERAPISTS)
-    assert counts["User"] == expected_logins
+    assert counts["User"] == expected_logins + len(demo_data.REGULARS)
     assert result.output.count("demo-password-1") == expected_logins
     with app.app_context():
         admin = db.session.scalars(select(User).where(User.role == "admin")).one()
@@ -67,8 +72,9 @@ def test_seed_demo_fills_an_empty_database_and_prints_every_login(app, runner):
 def test_the_demo_gives_every_safety_page_something_to_show(app, runner, login_as):
     runner.invoke(args=["seed-demo", "--password", "demo-password-1"])
     counts = row_counts(app)
-    for model in ("Callback", "NeedlingNote", "NeedlingAddendum", "AdverseEvent"):
+    for model in ("Callback", "NeedlingAddendum", "AdverseEvent"):
         assert counts[model] == 1, model
+    assert counts["NeedlingNote"] > 1  # last week's visits were written up
     with app.app_context():
         desk = db.session.scalars(select(User).where(User.role == "front_desk")).one()
         admin = db.session.scalars(select(User).where(User.role == "admin")).one()
@@ -81,6 +87,26 @@ def test_the_demo_gives_every_safety_page_something_to_show(app, runner, login_a
     client.post("/account/logout")
     login_as(admin, "demo-password-1")
     assert "Bruising" in client.get("/admin/safety").get_data(as_text=True)
+
+
+def test_the_demo_calendar_has_a_working_clinics_two_weeks(app, runner):
+    runner.invoke(args=["seed-demo", "--password", "demo-password-1"])
+    now = utcnow()
+    with app.app_context():
+        rows = db.session.execute(
+            select(Appointment.status, Appointment.starts_at, Appointment.provider_id).where(
+                Appointment.starts_at >= now - timedelta(days=7),
+                Appointment.starts_at < now + timedelta(days=7),
+            )
+        ).all()
+        therapists = db.session.scalar(select(func.count()).select_from(Provider))
+    past = Counter(status for status, starts_at, _ in rows if starts_at < now)
+    ahead = Counter(status for status, starts_at, _ in rows if starts_at >= now)
+    # Every therapist works at least three days a week: a week either side fills many slots.
+    assert past[AppointmentStatus.COMPLETED] >= 20
+    assert past[AppointmentStatus.CANCELLED] >= 1 and past[AppointmentStatus.NO_SHOW] >= 1
+    assert ahead[AppointmentStatus.CONFIRMED] >= 20
+    assert len({provider for _, _, provider in rows}) == therapists
 
 
 def test_seed_demo_without_password_prints_random_ones(app, runner):

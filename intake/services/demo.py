@@ -23,7 +23,16 @@ from ..models import (
 )
 from ..passwords import hash_password
 from ..settings import ClinicSettings
-from . import booking, consents, demo_data, demo_history, eligibility, free_times, intakes
+from . import (
+    booking,
+    consents,
+    demo_data,
+    demo_history,
+    demo_weeks,
+    eligibility,
+    free_times,
+    intakes,
+)
 
 CONSENT_V1 = Path(__file__).parent.parent / "content" / "consent_v1.md"
 
@@ -67,10 +76,42 @@ def seed_demo(
         consents.publish_version("1", CONSENT_V1.read_text(encoding="utf-8"))
     for row in demo_data.PATIENTS:
         _ready_to_book(row)
+    regulars = _regulars()
     db.session.commit()
     _demo_requests(settings)
     demo_history.seed_past_visit(settings, utcnow())
+    demo_weeks.seed_two_weeks(regulars, settings, utcnow())
     return logins
+
+
+def _regulars() -> list[User]:
+    """The people on the demo calendar, ready to book; nobody signs in as them, so they share
+    one hash of a password nobody knows."""
+    unknown = hash_password(random_password())
+    regulars = []
+    for n, (first_name, last_name) in enumerate(demo_data.REGULARS):
+        email = demo_weeks.regular_email(first_name, last_name)
+        user = db.session.scalars(select(User).where(User.email == email)).first()
+        if user is None:
+            user = User(
+                role="patient",
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                password_hash=unknown,
+            )
+            db.session.add(user)
+            db.session.flush()
+            # Distinct phones and birthdays, so a search finds one person.
+            answers = {
+                "phone": f"+1919555{200 + n:04d}",
+                "born_on": f"19{60 + n}-0{1 + n % 9}-1{n % 9}",
+            }
+            _ready_to_book(
+                dict(first_name=first_name, last_name=last_name, email=email, answers=answers)
+            )
+        regulars.append(user)
+    return regulars
 
 
 def _ready_to_book(row: dict) -> None:

@@ -230,3 +230,17 @@ PAST_VISIT = dict(
     addendum="Patient phoned on day 2: the bruise is fading, no other after-effects.",
     check_in_comments="Sore for a day, then much looser. Small bruise behind the knee.",
 )
+
+
+# The clinic's regulars: enough people to fill two weeks of the calendar (services/demo_weeks.py).
+REGULARS = [
+    ("Avery", "Quinn"), ("Blake", "Morrow"), ("Cameron", "Ellis"), ("Drew", "Patel"),
+    ("Emerson", "Shaw"), ("Finley", "Garcia"), ("Harper", "Nguyen"), ("Jamie", "Brooks"),
+    ("Kendall", "Rivera"), ("Logan", "Kim"), ("Morgan", "Ortiz"), ("Noel", "Bennett"),
+    ("Parker", "Diaz"), ("Reese", "Coleman"), ("Sage", "Howard"), ("Taylor", "Ward"),
+    ("Jordan", "Price"), ("Riley", "Foster"),
+]  # fmt: skip
+# Of the visits before now: how each one ended, as (status, weight).
+PAST_OUTCOMES = (("completed", 16), ("cancelled", 2), ("no_show", 1))
+# The share of each therapist's slot-grid the regulars fill, on every working day.
+BUSY_SHARE = 0.6
