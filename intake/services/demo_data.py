@@ -243,4 +243,4 @@ REGULARS = [
 # Of the visits before now: how each one ended, as (status, weight).
 PAST_OUTCOMES = (("completed", 16), ("cancelled", 2), ("no_show", 1))
 # The share of each therapist's slot-grid the regulars fill, on every working day.
-BUSY_SHARE = 0.6
+BUSY_SHARE = 0.8

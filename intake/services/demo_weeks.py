@@ -65,10 +65,11 @@ def seed_two_weeks(regulars: list[User], settings: ClinicSettings, now: datetime
                     kind = rng.choices(kinds, weights=weights)[0]
                     placed = times_at(start.astimezone(ZoneInfo("UTC")), kind)
                     step = _rounded(placed["blocks_until"] - placed["starts_at"])
-                    if placed["ends_at"] > close or rng.random() > demo_data.BUSY_SHARE:
-                        start += GRID * 2
-                        continue
-                    if any(_overlaps(placed, span) for span in taken):
+                    if (
+                        placed["ends_at"] > close
+                        or rng.random() > demo_data.BUSY_SHARE
+                        or any(_overlaps(placed, span) for span in taken)
+                    ):
                         start += GRID * 2
                         continue
                     visit = _visit(rng, provider, block.location_id, kind, regulars, placed, now)
