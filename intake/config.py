@@ -1,11 +1,13 @@
 """Configuration defaults, environment loading and the production safety check."""
 
 import os
+from dataclasses import replace
 from typing import ClassVar
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+from .links import patient_visit_url
 from .settings import ClinicSettings
 
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused outside debug and testing
@@ -160,4 +162,4 @@ def proxy_hops(app: Flask) -> int:
 def current_settings() -> ClinicSettings:
     """For views and commands; services are handed the result. Built on each call, which
     costs microseconds, so a test (or an admin change later) that edits config is seen."""
-    return ClinicSettings.from_config(current_app.config)
+    return replace(ClinicSettings.from_config(current_app.config), visit_url=patient_visit_url())

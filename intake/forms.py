@@ -253,6 +253,7 @@ class CancelAppointmentForm(PatientChangeForm):
 
 class MoveAppointmentForm(PatientChangeForm):
     start = HiddenField(validators=[required()])
+    location = HiddenField()  # the slot's place; empty keeps the appointment's own
 
 
 # --- front desk --------------------------------------------------------------------------

@@ -14,3 +14,13 @@ def external_url(endpoint: str, **values) -> str:
     else:
         path = current_app.url_map.bind("localhost").build(endpoint, values)
     return current_app.config["INTAKE_BASE_URL"].rstrip("/") + path
+
+
+_ID_MARK = 918273645  # an id no table reaches, replaced by "{id}"
+
+
+def patient_visit_url() -> str:
+    """The patient's own visit page with "{id}" for its number: emails link to it, and a
+    patient signed out is sent to sign in and then lands on it (the login's `next`)."""
+    url = external_url("appointments.show", appointment_id=_ID_MARK)
+    return url.replace(str(_ID_MARK), "{id}")

@@ -4,6 +4,7 @@ Views and commands build it with config.current_settings(); nothing here knows o
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.utils import parseaddr
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,13 @@ class ClinicSettings:
     check_in_delay: timedelta = timedelta(hours=24)  # after a needling visit is completed
     check_in_link_life: timedelta = timedelta(days=7)  # the check-in email's link works this long
     secret_key: str = field(repr=False, default="")
+    # The address emails come from (MAIL_DEFAULT_SENDER's), the calendar files' ORGANIZER.
+    sender_email: str = ""
+    # A patient's visit page, absolute, with "{id}" for the visit's number; "" links nowhere.
+    visit_url: str = ""
+
+    def visit_link(self, appointment_id: int) -> str:
+        return self.visit_url.replace("{id}", str(int(appointment_id))) if self.visit_url else ""
 
     @classmethod
     def from_config(cls, config: Mapping) -> "ClinicSettings":
@@ -51,4 +59,5 @@ class ClinicSettings:
             check_in_delay=timedelta(hours=config["INTAKE_CHECK_IN_HOURS"]),
             check_in_link_life=timedelta(days=config["INTAKE_CHECK_IN_LINK_DAYS"]),
             secret_key=config["SECRET_KEY"],
+            sender_email=parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1],
         )

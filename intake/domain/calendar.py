@@ -13,6 +13,15 @@ PRODUCT_ID = "-//Dry Needling Clinic//Intake and Booking//EN"
 
 
 @dataclass(frozen=True)
+class Party:
+    """An ORGANIZER or ATTENDEE: who sends the invitation, or who is asked to come."""
+
+    email: str
+    name: str
+    partstat: str = "NEEDS-ACTION"  # an attendee's answer: ACCEPTED, DECLINED...
+
+
+@dataclass(frozen=True)
 class CalendarEvent:
     uid: str  # stable for the life of the appointment, so updates replace the same event
     sequence: int  # bumped on every change, as RFC 5546 asks
@@ -23,6 +32,9 @@ class CalendarEvent:
     location: str
     description: str = ""
     status: str = "CONFIRMED"  # TENTATIVE while only requested, CANCELLED when off
+    # RFC 5546: a REQUEST or CANCEL names its organizer and attendees; a feed needs neither.
+    organizer: Party | None = None
+    attendees: tuple[Party, ...] = ()
 
 
 def build_calendar(
@@ -72,4 +84,19 @@ def _event(item: CalendarEvent, stamped_at: datetime) -> "Event":
     if item.description:
         event.add("description", item.description)
     event.add("status", item.status)
+    if item.organizer is not None:
+        event.add("organizer", _address(item.organizer))
+    for person in item.attendees:
+        attendee = _address(person)
+        # RSVP FALSE: the clinic reads no calendar replies; changes go through its pages.
+        attendee.params.update(ROLE="REQ-PARTICIPANT", PARTSTAT=person.partstat, RSVP="FALSE")
+        event.add("attendee", attendee)
     return event
+
+
+def _address(person: Party):
+    from icalendar import vCalAddress  # see build_calendar
+
+    address = vCalAddress(f"mailto:{person.email}")
+    address.params["CN"] = person.name
+    return address

@@ -44,6 +44,8 @@ def start(appointment: Appointment, *, settings: ClinicSettings, now: datetime) 
         )
     )
     patient = appointment.patient
+    if patient.email is None:  # booked by phone without an email: the desk tells them
+        return
     db.session.execute(
         insert(OutboxMessage),
         [
@@ -51,7 +53,9 @@ def start(appointment: Appointment, *, settings: ClinicSettings, now: datetime) 
                 "kind": "aftercare",
                 "recipient": patient.email,
                 "subject": "After your dry needling visit: what to expect",
-                "body": _aftercare_body(patient.first_name, settings),
+                "body": _aftercare_body(
+                    patient.first_name, settings.visit_link(appointment.id), settings
+                ),
                 "appointment_id": appointment.id,
                 "created_at": now,
                 "next_attempt_at": now,
@@ -227,7 +231,7 @@ def _warning_block(settings: ClinicSettings) -> list[str]:
     ]
 
 
-def _aftercare_body(first_name: str, settings: ClinicSettings) -> str:
+def _aftercare_body(first_name: str, visit_link: str, settings: ClinicSettings) -> str:
     lines = [
         f"Hello {first_name},",
         "",
@@ -242,6 +246,7 @@ def _aftercare_body(first_name: str, settings: ClinicSettings) -> str:
         *_warning_block(settings),
         "",
         "Tomorrow we will email you a few short questions about how you feel.",
+        *(["", "Your visit:", visit_link] if visit_link else []),
         "",
         settings.clinic_name,
     ]

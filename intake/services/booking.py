@@ -8,7 +8,14 @@ from sqlalchemy.orm import selectinload
 
 from ..database import begin_write, loaded_kept
 from ..extensions import db
-from ..models import HOLDING_STATUSES, Appointment, AppointmentStatus, Provider, User
+from ..models import (
+    HOLDING_STATUSES,
+    Appointment,
+    AppointmentEvent,
+    AppointmentStatus,
+    Provider,
+    User,
+)
 from ..settings import ClinicSettings
 from . import changes, eligibility
 from .changes import Change
@@ -35,6 +42,22 @@ def patient_appointment(patient_id: int, appointment_id: int) -> Appointment | N
         .where(Appointment.id == appointment_id, Appointment.patient_id == patient_id)
         .options(*_appointment_details(), selectinload(Appointment.events))
     ).first()
+
+
+def decline_reasons(appointment_ids: list[int]) -> dict[int, str]:
+    """Why the clinic declined each of these requests, as the patient's email said it: the
+    history line of the decline (one query, however many)."""
+    if not appointment_ids:
+        return {}
+    rows = db.session.execute(
+        select(AppointmentEvent.appointment_id, AppointmentEvent.detail)
+        .where(
+            AppointmentEvent.appointment_id.in_(appointment_ids),
+            AppointmentEvent.action == "declined",
+        )
+        .order_by(AppointmentEvent.id)
+    )
+    return {appointment_id: detail for appointment_id, detail in rows}  # the latest wins
 
 
 def _appointment_details():
@@ -168,28 +191,49 @@ def move_by_patient(
     appointment_id: int,
     seen_revision: int,
     new_start: datetime,
+    location_id: int | None = None,
     *,
     settings: ClinicSettings,
     now: datetime,
 ) -> Appointment:
-    """To another free slot of the same provider, place and type; it needs confirming again."""
+    """To another free slot of the same provider and type, at the same place or another of
+    the provider's (None: the same); it needs confirming again. The provider's lock and the
+    database's no-overlap rule cover every location: a provider is in one place at a time."""
     require_zone(new_start)
     with changes.opened(appointment_id, seen_revision, patient_id=patient.id) as appointment:
         _may_change(appointment, now, settings.cancel_cutoff)
-        if new_start == appointment.starts_at:  # nothing would change: no history, no email
+        location = _place(appointment, location_id)
+        if new_start == appointment.starts_at and location.id == appointment.location_id:
+            # Nothing would change: no history, no email.
             raise BookingError("That is the time it already has. Please choose another.")
-        choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
+        choice = SlotChoice(appointment.provider, location, appointment.type)
         eligibility.require_offered(choice.provider, choice.type, settings, now)
         rules = rules_for(choice.type, settings)
         check_free(choice, new_start, now, rules, ignore=appointment.id)
+        detail = f"from {appointment.starts_at.isoformat()} to {new_start.isoformat()}"
+        if location.id != appointment.location_id:
+            detail += f", from {appointment.location.name} to {location.name}"
         moved = Change(
             "moved",
             AppointmentStatus.REQUESTED,
-            values=changes.moved_to(appointment, new_start),
-            detail=f"from {appointment.starts_at.isoformat()} to {new_start.isoformat()}",
+            # The relationship, not only the id: the email names the new place.
+            values=changes.moved_to(appointment, new_start) | {"location": location},
+            detail=detail,
             notify="moved",
         )
         try:
             return changes.commit(appointment, moved, patient, settings=settings, now=now)
         except IntegrityError:
             raise taken(choice, new_start, now, rules) from None
+
+
+def _place(appointment: Appointment, location_id: int | None):
+    """The appointment's own location, or another where its provider sees patients."""
+    if location_id is None or location_id == appointment.location_id:
+        return appointment.location
+    for location in appointment.provider.locations:
+        if location.id == location_id:
+            return location
+    raise BookingError(
+        f"{appointment.provider.display_name} does not see patients at that location."
+    )

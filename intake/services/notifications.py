@@ -1,14 +1,14 @@
 """What each appointment change tells whom: outbox rows written in the change's transaction."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select
 
 from ..domain import needling
-from ..domain.calendar import CalendarEvent, build_calendar
+from ..domain.calendar import CalendarEvent, Party, build_calendar
 from ..extensions import db
-from ..formatting import when
+from ..formatting import phone_display, when
 from ..models import Appointment, AppointmentStatus, OutboxMessage, User
 from ..permissions import Role
 from ..settings import ClinicSettings
@@ -78,6 +78,38 @@ def calendar_event(appointment: Appointment, settings: ClinicSettings) -> Calend
     )
 
 
+# What the attendee's PARTSTAT says: the patient asked for (or agreed to) the visit, and a
+# cancelled one they no longer attend.
+PARTSTAT = {"REQUEST": "ACCEPTED", "CANCEL": "DECLINED"}
+
+
+def invitation(
+    appointment: Appointment, method: str, audience: str, settings: ClinicSettings
+) -> CalendarEvent:
+    """The event as an email attaches it: the clinic invites, as RFC 5546 asks of a REQUEST
+    and a CANCEL. The patient's copy names the patient; the staff's copy names the therapist,
+    so a patient's name and address reach staff only on the clinic's audited pages."""
+    if audience == "patient":
+        patient = appointment.patient
+        attendee = Party(patient.email or "", patient.full_name, PARTSTAT[method])
+    else:
+        provider = appointment.provider
+        attendee = Party(provider.user.email, provider.display_name, PARTSTAT[method])
+    return replace(
+        calendar_event(appointment, settings),
+        organizer=Party(settings.sender_email or settings.clinic_email, settings.clinic_name),
+        attendees=(attendee,),
+    )
+
+
+# The patient's link to the visit, and what it is for after each kind of change.
+VISIT_LINK_WORDS = {
+    "declined": "See why, and choose another time",
+    "cancelled": "See it in your account",
+}
+VISIT_LINK_DEFAULT = "See your appointment, or move or cancel it"
+
+
 def notify(
     appointment: Appointment,
     kind: str,
@@ -92,13 +124,13 @@ def notify(
     # Every address first, then every row, in one INSERT without RETURNING: nothing reads
     # their ids, and SQLite returns ids one INSERT per row.
     letters = []
-    if kind in PATIENT_NOTICES:
-        patient = appointment.patient
-        letters.append((PATIENT_NOTICES[kind], patient.email, kind, patient.first_name))
+    patient = appointment.patient
+    if kind in PATIENT_NOTICES and patient.email is not None:  # booked by phone, no email
+        letters.append((PATIENT_NOTICES[kind], patient.email, kind, "patient"))
     if kind in STAFF_NOTICES:
         staff = [appointment.provider.user.email, settings.front_desk_email]
         for address in dict.fromkeys(staff):  # once each, in order
-            letters.append((STAFF_NOTICES[kind], address, f"staff_{kind}", "team"))
+            letters.append((STAFF_NOTICES[kind], address, f"staff_{kind}", "staff"))
     if letters:
         db.session.execute(insert(OutboxMessage), [_letter(change, *letter) for letter in letters])
 
@@ -112,20 +144,21 @@ class _Change:
     reason: str
     settings: ClinicSettings
     stamped_at: datetime
-    calendars: dict[str, str]  # by METHOD
+    calendars: dict[tuple[str, str], str]  # by METHOD and audience
 
-    def calendar(self, method: str) -> str:
-        if method not in self.calendars:
-            event = calendar_event(self.appointment, self.settings)
-            self.calendars[method] = build_calendar(
+    def calendar(self, method: str, audience: str) -> str:
+        if (method, audience) not in self.calendars:
+            event = invitation(self.appointment, method, audience, self.settings)
+            self.calendars[method, audience] = build_calendar(
                 [event], stamped_at=self.stamped_at, method=method
             )
-        return self.calendars[method]
+        return self.calendars[method, audience]
 
 
-def _letter(change: _Change, notice: Notice, to: str, kind: str, greeting: str) -> dict:
+def _letter(change: _Change, notice: Notice, to: str, kind: str, audience: str) -> dict:
     appointment, reason, settings = change.appointment, change.reason, change.settings
     local = appointment.location.timezone
+    greeting = appointment.patient.first_name if audience == "patient" else "team"
     # Emails are not a secure channel: no clinical answers, only the visit itself.
     lines = [
         f"Hello {greeting},",
@@ -139,9 +172,12 @@ def _letter(change: _Change, notice: Notice, to: str, kind: str, greeting: str) 
     ]
     if reason:
         lines += ["", f"Reason: {reason}"]
+    if audience == "patient" and (link := settings.visit_link(appointment.id)):
+        words = VISIT_LINK_WORDS.get(kind, VISIT_LINK_DEFAULT)
+        lines += ["", f"{words}:", link]
     lines += [
         "",
-        f"Questions? Call us at {settings.clinic_phone}.",
+        f"Questions? Call us at {phone_display(settings.clinic_phone)}.",
         f"{settings.clinic_name}",
     ]
     return {
@@ -149,7 +185,7 @@ def _letter(change: _Change, notice: Notice, to: str, kind: str, greeting: str) 
         "recipient": to,
         "subject": f"{notice.subject} ({when(appointment.starts_at, local)})",
         "body": "\n".join(lines) + "\n",
-        "ics": change.calendar(notice.method),
+        "ics": change.calendar(notice.method, audience),
         "ics_method": notice.method,
         "appointment_id": appointment.id,
     }

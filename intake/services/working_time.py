@@ -97,7 +97,7 @@ def add_hours(
     )
     db.session.add(block)
     db.session.flush()
-    _audit("changed_hours", actor, "working_hours", block.id)
+    _audit("changed_hours", actor, "working_hours", block.id, provider.id)
     db.session.commit()
     return block
 
@@ -124,7 +124,7 @@ def remove_hours(provider: Provider, actor: User, block_id: int, now: datetime) 
         db.session.rollback()
         raise refusal
     db.session.delete(block)
-    _audit("changed_hours", actor, "working_hours", block_id)
+    _audit("changed_hours", actor, "working_hours", block_id, provider.id)
     db.session.commit()
 
 
@@ -201,7 +201,7 @@ def add_time_off(
     )
     db.session.add(off)
     db.session.flush()
-    _audit("changed_time_off", actor, "time_off", off.id)
+    _audit("changed_time_off", actor, "time_off", off.id, provider.id)
     db.session.commit()
     return off
 
@@ -215,7 +215,7 @@ def delete_time_off(provider: Provider, actor: User, time_off_id: int) -> None:
         db.session.rollback()
         raise LookupError(time_off_id)
     db.session.delete(off)
-    _audit("changed_time_off", actor, "time_off", time_off_id)
+    _audit("changed_time_off", actor, "time_off", time_off_id, provider.id)
     db.session.commit()
 
 
@@ -237,5 +237,12 @@ def _holding(*conditions) -> list[Appointment]:
     )
 
 
-def _audit(action: str, actor: User, object_type: str, object_id: int) -> None:
-    audit.record(action, actor_id=actor.id, object_type=object_type, object_id=object_id)
+def _audit(action: str, actor: User, object_type: str, object_id: int, provider_id: int) -> None:
+    # Whose time it was: an admin may change any therapist's.
+    audit.record(
+        action,
+        actor_id=actor.id,
+        object_type=object_type,
+        object_id=object_id,
+        detail={"provider_id": provider_id},
+    )

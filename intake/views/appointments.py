@@ -4,8 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..config import current_settings
+from ..domain.ids import parse_id
 from ..forms import CancelAppointmentForm, MoveAppointmentForm
-from ..models import utcnow
+from ..models import AppointmentStatus, utcnow
 from ..permissions import Role, guard_blueprint
 from ..services import aftercare, booking
 from ..services.errors import BookingError, ChangedMeanwhile, SlotTaken
@@ -26,7 +27,13 @@ def index():
         "appointments/index.html",
         upcoming=[a for a in appointments if a.starts_at >= now][::-1],
         past=[a for a in appointments if a.starts_at < now],
+        decline_reasons=_decline_reasons(appointments),
     )
+
+
+def _decline_reasons(appointments) -> dict[int, str]:
+    declined = [a.id for a in appointments if a.status == AppointmentStatus.DECLINED]
+    return booking.decline_reasons(declined)
 
 
 @bp.get("/<int:appointment_id>")
@@ -43,6 +50,7 @@ def _show(appointment_id: int, status: int = 200, cancel_form=None):
         cancel_form=cancel_form or CancelAppointmentForm(formdata=None, revision=revision),
         just_requested=status == 200 and request.args.get("requested") == "1",
         check_in=aftercare.own_check_in(current_user.id, appointment_id),
+        decline_reasons=_decline_reasons([appointment]),
     ), status
 
 
@@ -77,10 +85,11 @@ def move(appointment_id: int):
     if form.revision.errors:
         return _changed_meanwhile(appointment_id)
     start = parse_start(form.start.data) if valid else None
-    if start is None:
+    location = _location_asked(appointment, form.location.data)
+    if start is None or location is None:
         flash("Please choose one of the times shown.", "error")
         return redirect(url_for("appointments.show", appointment_id=appointment_id))
-    choice = SlotChoice(appointment.provider, appointment.location, appointment.type)
+    choice = SlotChoice(appointment.provider, location, appointment.type)
 
     def offer_others(taken: SlotTaken):
         return render_template(
@@ -97,8 +106,18 @@ def move(appointment_id: int):
         "Your request has its new time. We will confirm it by email.",
         booking.move_by_patient,
         start,
+        location.id,
         on_taken=offer_others,
     )
+
+
+def _location_asked(appointment, value: str | None):
+    """The slot's location: the appointment's own when none was sent, one of its provider's
+    locations, or None for anything else."""
+    if not value:
+        return appointment.location
+    wanted = parse_id(value)
+    return next((loc for loc in appointment.provider.locations if loc.id == wanted), None)
 
 
 def _change(appointment_id: int, revision: int, done: str, action, *args, on_taken=None):

@@ -10,19 +10,17 @@ from ..config import current_settings
 from ..domain import needling
 from ..forms import (
     AddendumForm,
-    HoursForm,
     NeedlingNoteForm,
     OutcomeForm,
     PostForm,
     ReviewForm,
-    TimeOffForm,
-    options,
 )
 from ..links import external_url
 from ..models import AppointmentStatus, utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import aftercare, feed, notes, schedule, working_time
+from ..services import aftercare, feed, notes, schedule
 from ..services.errors import BookingError, ScheduleError
+from . import working_time_pages
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
@@ -226,124 +224,47 @@ def add_addendum(provider, appointment_id: int):
     return redirect(url_for(".note", appointment_id=appointment_id))
 
 
-# --- weekly hours -------------------------------------------------------------------------
+# --- weekly hours and time off: the same pages as an admin's (views/working_time_pages) ---
 
 
-def _hours_page(provider, form: HoursForm, hits=(), code: int = 200):
-    return render_template(
-        "schedule/hours.html",
-        provider=provider,
-        blocks=working_time.hours_of(provider),
-        form=form,
-        hits=hits,
-    ), code
-
-
-def _hours_form(provider) -> HoursForm:
-    form = HoursForm()
-    form.location.choices = options((loc.id, loc.name) for loc in provider.locations)
-    return form
+def _own(provider) -> working_time_pages.Pages:
+    return working_time_pages.Pages(provider, "schedule.", own=True, back=url_for("schedule.view"))
 
 
 @bp.get("/hours")
 @with_provider
 def hours(provider):
-    return _hours_page(provider, _hours_form(provider))
+    return working_time_pages.hours(_own(provider))
 
 
 @bp.post("/hours")
 @with_provider
 def add_hours(provider):
-    form = _hours_form(provider)
-    if not form.validate_on_submit():
-        return _hours_page(provider, form, code=400)
-    try:
-        working_time.add_hours(
-            provider,
-            current_user,
-            form.location.data,
-            form.weekday.data,
-            form.starts.data,
-            form.ends.data,
-            grid_minutes=current_settings().slot_grid_minutes,
-        )
-    except ScheduleError as error:
-        form.starts.errors = [str(error)]
-        return _hours_page(provider, form, code=409)
-    flash("Your hours are saved.", "success")
-    return redirect(url_for(".hours"))
+    return working_time_pages.add_hours(_own(provider))
 
 
 @bp.post("/hours/<int:block_id>/remove")
 @with_provider
 def remove_hours(provider, block_id: int):
-    if not PostForm().validate_on_submit():
-        abort(400)
-    try:
-        working_time.remove_hours(provider, current_user, block_id, now=utcnow())
-    except LookupError:
-        abort(404)
-    except working_time.WouldDropAppointments as error:
-        return _hours_page(provider, _hours_form(provider), hits=error.hits, code=409)
-    flash("Those hours are removed.", "success")
-    return redirect(url_for(".hours"))
-
-
-# --- time off -----------------------------------------------------------------------------
-
-
-def _time_off_page(provider, form: TimeOffForm, hits=(), code: int = 200):
-    return render_template(
-        "schedule/time_off.html",
-        periods=working_time.future_time_off(provider, utcnow()),
-        zone=current_settings().timezone,
-        form=form,
-        hits=hits,
-    ), code
+    return working_time_pages.remove_hours(_own(provider), block_id)
 
 
 @bp.get("/time-off")
 @with_provider
 def time_off(provider):
-    return _time_off_page(provider, TimeOffForm())
+    return working_time_pages.time_off(_own(provider))
 
 
 @bp.post("/time-off")
 @with_provider
 def add_time_off(provider):
-    form = TimeOffForm()
-    if not form.validate_on_submit():
-        return _time_off_page(provider, form, code=400)
-    try:
-        working_time.add_time_off(
-            provider,
-            current_user,
-            form.starts.data,
-            form.ends.data,
-            form.reason.data or "",
-            zone=current_settings().timezone,
-            now=utcnow(),
-        )
-    except working_time.WouldDropAppointments as error:
-        return _time_off_page(provider, form, hits=error.hits, code=409)
-    except ScheduleError as error:
-        form.ends.errors = [str(error)]
-        return _time_off_page(provider, form, code=400)
-    flash("Your time off is saved. Patients cannot book in it.", "success")
-    return redirect(url_for(".time_off"))
+    return working_time_pages.add_time_off(_own(provider))
 
 
 @bp.post("/time-off/<int:time_off_id>/delete")
 @with_provider
 def delete_time_off(provider, time_off_id: int):
-    if not PostForm().validate_on_submit():
-        abort(400)
-    try:
-        working_time.delete_time_off(provider, current_user, time_off_id)
-    except LookupError:
-        abort(404)
-    flash("That time off is removed.", "success")
-    return redirect(url_for(".time_off"))
+    return working_time_pages.delete_time_off(_own(provider), time_off_id)
 
 
 # --- calendar feed ------------------------------------------------------------------------
