@@ -24,9 +24,10 @@ def index():
     if current_user.role == Role.THERAPIST:
         provider = provider_for(current_user)
         provider_id = provider.id if provider else 0
-    listing = waitlist.desk_page(page, provider_id)
-    # The list names patients and what they wait for: the look is on record.
+    # The list names patients and what they wait for: the look is on record (first, as its
+    # commit would expire the rows read for the page).
     audit.record("viewed_waitlist", actor_id=current_user.id, object_type="waitlist", commit=True)
+    listing = waitlist.desk_page(page, provider_id)
     return render_template(
         "waitlist/staff_index.html",
         page=listing,

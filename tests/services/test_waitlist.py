@@ -121,7 +121,7 @@ def test_a_cancelled_visit_is_offered_to_the_first_two_waiting_in_order_by_email
     mail = offer_mail(app)
     assert sorted(r for r, _, _ in mail) == sorted([first.email, second.email])
     assert third.email not in {r for r, _, _ in mail}
-    recipient, subject, body = mail[0]
+    _, subject, body = mail[0]
     assert subject == "A time has opened up for you"  # no personal data in the subject
     assert "/waitlist/offers/" in body and "Claim this time" in body
 
