@@ -14,7 +14,6 @@ from ..extensions import db
 from ..models import (
     AppointmentType,
     Location,
-    OfferStatus,
     Provider,
     User,
     WaitlistEntry,
@@ -192,15 +191,3 @@ def choices() -> tuple[list[Provider], list[Location], list[AppointmentType]]:
     ).all()
     locations = db.session.scalars(select(Location).order_by(Location.name)).all()
     return list(providers), list(locations), active_types()
-
-
-def open_offer_count(patient_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count()).where(
-                WaitlistOffer.patient_id == patient_id,
-                WaitlistOffer.status == OfferStatus.OFFERED,
-            )
-        )
-        or 0
-    )

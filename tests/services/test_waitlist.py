@@ -280,3 +280,14 @@ def test_the_demo_seed_adds_a_waiting_patient_with_an_open_offer(app, clinic, re
         )
         db.session.commit()
     assert [(p, s) for p, s, _ in offers_of(app)] == [(patient.id, "offered")]
+
+
+def test_the_mail_worker_expires_offers_and_offers_the_time_on(app, runner, waiting, held, desk):
+    *_, third = waiting(3)
+    app.config["INTAKE_WAITLIST_OFFER_HOURS"] = 0  # offers run out as soon as they are made
+    cancel(app, held, desk, datetime.now(UTC))
+
+    result = runner.invoke(args=["outbox", "work", "--once"])
+
+    assert "waitlist offers expired 2" in result.output
+    assert [(p, s) for p, s, _ in offers_of(app)][-1] == (third.id, "offered")
