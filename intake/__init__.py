@@ -82,6 +82,8 @@ def register_blueprints(app: Flask) -> None:
         schedule,
         section_roots,
         staff,
+        staff_waitlist,
+        waitlist,
     )
 
     for module in (
@@ -98,6 +100,8 @@ def register_blueprints(app: Flask) -> None:
         staff,
         calendar,
         callbacks,
+        staff_waitlist,
+        waitlist,
         records,
         schedule,
         feed,

@@ -15,7 +15,7 @@ from .extensions import db
 from .links import external_url
 from .models import User, utcnow
 from .permissions import Role
-from .services import demo
+from .services import demo, waitlist_offers
 from .services.aftercare import queue_check_ins
 from .services.outbox import DeliveryReport, deliver_due
 from .services.reminders import queue_reminders
@@ -100,9 +100,10 @@ def outbox_work_command(interval: float, once: bool) -> None:
     try:
         while True:
             queued = queue_follow_ups()
+            expired = expire_waitlist_offers()
             report = deliver_due(config, limit=BATCH)
-            if once or any(queued) or report != DeliveryReport():
-                click.echo(f"{_queued(queued)}; {_counts(report)}")
+            if once or any(queued) or expired or report != DeliveryReport():
+                click.echo(f"{_queued(queued)}{_expired(expired)}; {_counts(report)}")
             if once:
                 return
             # A full batch means more may be waiting: go again without a pause.
@@ -122,6 +123,15 @@ def queue_follow_ups() -> tuple[int, int]:
     return reminders_queued, check_ins_queued
 
 
+def expire_waitlist_offers() -> int:
+    """Offers past their time expire; their times go to the next waiting patients."""
+    return waitlist_offers.expire_due(settings=current_settings(), now=utcnow())
+
+
+def _expired(count: int) -> str:
+    return f", waitlist offers expired {count}" if count else ""
+
+
 def _queued(counts: tuple[int, int]) -> str:
     return "reminders queued {}, check-ins queued {}".format(*counts)
 
@@ -133,8 +143,9 @@ reminders = AppGroup("reminders", help="Appointment reminders.")
 def reminders_send_command() -> None:
     """Queue the reminders that are due, then send the outbox."""
     queued = queue_follow_ups()
+    expired = expire_waitlist_offers()
     report = deliver_due(current_app.config)
-    click.echo(f"{_queued(queued)}; {_counts(report)}")
+    click.echo(f"{_queued(queued)}{_expired(expired)}; {_counts(report)}")
 
 
 @click.command("doctor")

@@ -31,7 +31,7 @@ from wtforms.validators import (
 )
 
 from .config import current_settings
-from .domain import aftercare, needling
+from .domain import aftercare, needling, waitlist
 from .domain.accounts import MAX_PASSWORD_LENGTH
 from .domain.consent import ACKNOWLEDGEMENTS
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
@@ -812,3 +812,34 @@ class AuditFilterForm(FlaskForm):
     def validate_until(self, field):
         if field.data and self.since.data and field.data < self.since.data:
             raise ValidationError("The end date must be on or after the start date.")
+
+
+# --- waitlist -----------------------------------------------------------------------
+
+
+class WaitlistForm(FlaskForm):
+    """What a waiting patient wants. The choices are set by the view; the domain decides
+    whether the dates and the provider's place make sense."""
+
+    provider = SelectField("Provider", default="", widget=PlainOptionsSelect())
+    location = SelectField(
+        "Location", [InputRequired("Choose a location.")], widget=PlainOptionsSelect()
+    )
+    type = SelectField(
+        "Type of visit", [InputRequired("Choose a type of visit.")], widget=PlainOptionsSelect()
+    )
+    first_on = DateField("First day", [InputRequired("Give the first day."), plausible_day])
+    last_on = DateField("Last day", [InputRequired("Give the last day."), plausible_day])
+    times_of_day = MultiCheckboxField(
+        "Times of day",
+        [InputRequired("Choose at least one part of the day.")],
+        choices=options([(key.value, words) for key, words in waitlist.TIME_OF_DAY_WORDS.items()]),
+    )
+
+    def set_choices(self, providers, locations, types) -> None:
+        self.provider.choices = options(
+            [("", "Any provider at that location")]
+            + [(str(p.id), p.display_name) for p in providers]
+        )
+        self.location.choices = options([(str(loc.id), loc.name) for loc in locations])
+        self.type.choices = options([(str(kind.id), kind.name) for kind in types])

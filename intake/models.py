@@ -690,6 +690,105 @@ class CallLog(db.Model):
     by: Mapped[User] = relationship(foreign_keys=[by_id])
 
 
+# --- waitlist -----------------------------------------------------------------
+
+
+class WaitlistStatus(StrEnum):
+    ACTIVE = "active"
+    BOOKED = "booked"  # claimed an offered time
+    REMOVED = "removed"  # left by the patient, or removed by the front desk
+
+
+class OfferStatus(StrEnum):
+    OFFERED = "offered"
+    CLAIMED = "claimed"
+    TAKEN = "taken"  # someone else claimed that time first
+    EXPIRED = "expired"
+
+
+class WaitlistEntry(db.Model):
+    """A patient waiting for a time: a provider (None: any at the location), a type, a date
+    range and parts of the day on the location's clock. Oldest first is waitlist order."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        CheckConstraint("first_on <= last_on", name="first_on_before_last_on"),
+        # Matching a freed time, and the desk's list: the active ones of a place in order.
+        Index("ix_waitlist_entries_match", "status", "location_id", "type_id", "created_at", "id"),
+        Index("ix_waitlist_entries_list", "status", "created_at", "id"),
+        Index("ix_waitlist_entries_patient", "patient_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
+    first_on: Mapped[date]
+    last_on: Mapped[date]
+    times_of_day: Mapped[list] = mapped_column(JSON)  # domain.waitlist.TimeOfDay values
+    status: Mapped[WaitlistStatus] = mapped_column(
+        one_of(WaitlistStatus, "waitlist_status_known"), default=WaitlistStatus.ACTIVE
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # the patient or staff
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    patient: Mapped[User] = relationship(foreign_keys=[patient_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    provider: Mapped[Provider | None] = relationship()
+    location: Mapped[Location] = relationship()
+    type: Mapped[AppointmentType] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<WaitlistEntry {self.id} {self.status}>"
+
+
+class WaitlistOffer(db.Model):
+    """A freed time offered to one waiting patient by email; the first valid claim books it."""
+
+    __tablename__ = "waitlist_offers"
+    __table_args__ = (
+        # A patient never holds two open offers for one time, whatever entries they have.
+        Index(
+            "uq_waitlist_offers_open_per_patient",
+            "patient_id",
+            "provider_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status = 'offered'"),
+            postgresql_where=text("status = 'offered'"),
+        ),
+        Index("ix_waitlist_offers_time", "provider_id", "starts_at", "status"),
+        Index("ix_waitlist_offers_due", "status", "expires_at"),
+        Index("ix_waitlist_offers_sent", "sent_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("waitlist_entries.id"), index=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    type_id: Mapped[int] = mapped_column(ForeignKey("appointment_types.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"))
+    status: Mapped[OfferStatus] = mapped_column(
+        one_of(OfferStatus, "offer_status_known"), default=OfferStatus.OFFERED
+    )
+
+    entry: Mapped[WaitlistEntry] = relationship()
+    patient: Mapped[User] = relationship()
+    provider: Mapped[Provider] = relationship()
+    location: Mapped[Location] = relationship()
+    type: Mapped[AppointmentType] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<WaitlistOffer {self.id} {self.status}>"
+
+
 # --- audit --------------------------------------------------------------------
 
 

@@ -28,6 +28,9 @@ class ClinicSettings:
     callback_promise: str = "within one working day"  # what patients are told of the call
     check_in_delay: timedelta = timedelta(hours=24)  # after a needling visit is completed
     check_in_link_life: timedelta = timedelta(days=7)  # the check-in email's link works this long
+    waitlist_offers_at_once: int = 2  # how many waiting patients one freed time is offered to
+    waitlist_offer_life: timedelta = timedelta(hours=2)  # an offer can be claimed this long
+    base_url: str = ""  # the root of links in emails (INTAKE_BASE_URL)
     secret_key: str = field(repr=False, default="")
     # The address emails come from (MAIL_DEFAULT_SENDER's), the calendar files' ORGANIZER.
     sender_email: str = ""
@@ -58,6 +61,9 @@ class ClinicSettings:
             callback_promise=config["INTAKE_CALLBACK_PROMISE"],
             check_in_delay=timedelta(hours=config["INTAKE_CHECK_IN_HOURS"]),
             check_in_link_life=timedelta(days=config["INTAKE_CHECK_IN_LINK_DAYS"]),
+            waitlist_offers_at_once=int(config["INTAKE_WAITLIST_OFFERS_AT_ONCE"]),
+            waitlist_offer_life=timedelta(hours=float(config["INTAKE_WAITLIST_OFFER_HOURS"])),
+            base_url=config["INTAKE_BASE_URL"],
             secret_key=config["SECRET_KEY"],
             sender_email=parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1],
         )

@@ -1,5 +1,6 @@
 """A patient's own appointments: reading them, requesting one, cancelling and moving it."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -89,6 +90,7 @@ def request_appointment(
     *,
     settings: ClinicSettings,
     now: datetime,
+    also: Callable[[Appointment], None] | None = None,
 ) -> Appointment:
     """Store a request for a free slot of the choice the view resolved. NotReady when a step
     is missing, SlotTaken when someone was quicker; a second tab's request is returned.
@@ -96,7 +98,8 @@ def request_appointment(
 
     Everything but the free-time check is read before the write lock and not read again:
     the readiness read here is what the request records (the staff queue shows the consent
-    as it stands later), and the provider, place and type are as the view loaded them."""
+    as it stands later), and the provider, place and type are as the view loaded them.
+    `also` writes more with the new request, in its commit (a waitlist claim)."""
     require_zone(starts_at)
     require_bookable(patient, choice, settings=settings, now=now)
     rules = rules_for(choice.type, settings)
@@ -131,6 +134,8 @@ def request_appointment(
         )
         db.session.add(appointment)
         db.session.flush()
+        if also is not None:
+            also(appointment)
     except IntegrityError:  # the database's no-overlap rule: ours from another tab, or not
         db.session.rollback()
         if same := _own_request(patient.id, choice.provider.id, starts_at):

@@ -15,7 +15,7 @@ from ..database import begin_write
 from ..extensions import db
 from ..models import Appointment, AppointmentStatus, AppointmentType, Provider, User
 from ..settings import ClinicSettings
-from . import aftercare, audit, notifications
+from . import aftercare, audit, notifications, waitlist_offers
 from .errors import ActionRefused, ChangedMeanwhile
 from .history import appointment_history
 
@@ -104,6 +104,7 @@ def commit(
     An IntegrityError (the database's no-overlap rule) is rolled back and re-raised for the
     caller to explain."""
     from_status = appointment.status
+    held = waitlist_offers.time_held(appointment)
     if change.status is not None:
         appointment.status = change.status
     for name, value in change.values.items():
@@ -117,7 +118,9 @@ def commit(
     except IntegrityError:
         db.session.rollback()
         raise
-    return record(appointment, change, actor, from_status, settings=settings, now=now)
+    # A cancel, a decline or a move lets go of a time that waiting patients may want.
+    freed = held if held is not None and held != waitlist_offers.time_held(appointment) else None
+    return record(appointment, change, actor, from_status, settings=settings, now=now, freed=freed)
 
 
 def record(
@@ -128,9 +131,11 @@ def record(
     *,
     settings: ClinicSettings | None,  # needed when the change sends an email
     now: datetime,
+    freed: waitlist_offers.FreedTime | None = None,
 ) -> Appointment:
     """The change's history line, the patient's email and the audit rows, then the commit:
-    for a change just flushed, a new request, or a note that changes nothing."""
+    for a change just flushed, a new request, or a note that changes nothing. A `freed`
+    time is offered to the waitlist in the same commit."""
     appointment_history(
         appointment,
         actor,
@@ -146,6 +151,8 @@ def record(
         )
     if change.status == AppointmentStatus.COMPLETED and appointment.type.involves_dry_needling:
         aftercare.start(appointment, settings=settings, now=now)
+    if freed is not None:
+        waitlist_offers.offer_time(freed, settings=settings, now=now)
     for action in change.audit:
         audit.record(
             action,

@@ -21,7 +21,7 @@ from ..forms import (
 from ..links import external_url
 from ..models import utcnow
 from ..permissions import STAFF_ROLES, Role
-from ..services import accounts, audit
+from ..services import accounts, audit, waitlist
 from ..services.consents import consents_with_state
 from ..services.intakes import current_intake, screening_of
 from ..services.users import AccountError
@@ -191,4 +191,5 @@ def home():
         intake=intake,
         screening=screening_of(intake) if intake else None,
         consents=consents_with_state(current_user.id, utcnow(), consent_max_age()),
+        waitlist_entries=waitlist.patient_entries(current_user.id),
     )

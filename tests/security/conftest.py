@@ -17,19 +17,23 @@ from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
 from intake.models import (
     AppointmentStatus,
+    AppointmentType,
     Callback,
     CallbackOutcome,
     CallbackStatus,
     CheckIn,
+    Location,
     NeedlingNote,
     Provider,
     SignedConsent,
     TimeOff,
     User,
+    WaitlistOffer,
     WorkingHours,
 )
 from intake.permissions import Role
-from intake.services import accounts, admin_consents, aftercare, feed
+from intake.services import accounts, admin_consents, aftercare, feed, waitlist_offers
+from intake.services.free_times import SlotChoice
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
 from tests.support.clock import next_weekday_at
 from tests.support.smtp import RecordingSMTPServer
@@ -285,6 +289,22 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         reset_token_a = accounts.reset_token(session.get(User, patient_a.id), current_settings())
         check_in_token_a = aftercare.check_in_token(check_in_a, current_settings())
         draft_id = draft.id
+        # Patient A waits for X's mornings and holds an open offer of a free time.
+        offer_a = waitlist_offers.seed_entry_with_offer(
+            patient_a.id,
+            SlotChoice(
+                session.get(Provider, provider_x.id),
+                session.get(Location, place.id),
+                session.get(AppointmentType, kind.id),
+            ),
+            clinic_time(14, 13),
+            ["afternoon"],
+            settings=current_settings(),
+            now=now,
+        )
+        session.commit()
+        offer_token_a = waitlist_offers.offer_token(offer_a, current_settings())
+        entry_a = session.get(WaitlistOffer, offer_a).entry_id
     iso = datetime.isoformat
     return SimpleNamespace(
         users={
@@ -307,6 +327,10 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         past_a=past_a.id,
         done_a=done_a.id,
         check_in_token_a=check_in_token_a,
+        offer_token_a=offer_token_a,
+        entry_a=entry_a,
+        wish_from=(datetime.now(NEW_YORK).date() + timedelta(days=1)).isoformat(),
+        wish_until=(datetime.now(NEW_YORK).date() + timedelta(days=20)).isoformat(),
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
         callback_a=callback_a.id,

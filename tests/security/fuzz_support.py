@@ -13,16 +13,21 @@ from intake import forms
 from intake.domain import aftercare
 from intake.extensions import db
 from intake.models import (
+    AppointmentType,
     AuditEvent,
     Callback,
     CallbackOutcome,
     CallbackStatus,
     CheckIn,
+    Location,
     SignedConsent,
     TimeOff,
     User,
+    WaitlistOffer,
 )
 from intake.permissions import Role
+from intake.services import waitlist_offers
+from intake.services.free_times import SlotChoice
 from tests.conftest import PASSWORD
 from tests.support.clock import at, next_weekday
 
@@ -205,6 +210,7 @@ class World:
     good: dict[str, str] = field(default_factory=dict)  # field name -> a value that passes
     day: str = ""  # a weekday the provider works, a week ahead
     endpoint_ids: dict[str, dict] = field(default_factory=dict)  # endpoint -> its own ids
+    endpoint_query: dict[str, dict] = field(default_factory=dict)  # endpoint -> its query
 
 
 def build_world(app, clinic, ready_patient, make_user, make_appointment) -> World:
@@ -267,6 +273,23 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         db.session.add(cleared)
         db.session.commit()
         cleared_id = cleared.id
+        # The patient waits for the provider's mornings and holds an open offer of a time.
+        choice = SlotChoice(
+            provider,
+            db.session.get(Location, clinic.location.id),
+            db.session.get(AppointmentType, clinic.type.id),
+        )
+        offer_id = waitlist_offers.seed_entry_with_offer(
+            patient.id,
+            choice,
+            at(day, 11, 15),
+            ["morning"],
+            settings=current_settings(),
+            now=datetime.now(UTC),
+        )
+        db.session.commit()
+        offer_token = waitlist_offers.offer_token(offer_id, current_settings())
+        entry_id = db.session.get(WaitlistOffer, offer_id).entry_id
     ids = {
         "appointment_id": appointment.id,
         "consent_id": signed,
@@ -279,6 +302,7 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         "block_id": block,
         "time_off_id": time_off_id,
         "callback_id": callback_id,
+        "entry_id": entry_id,
         "slug": clinic.provider.slug,
         "token": reset,
         "filename": "css/site.css",
@@ -307,13 +331,20 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         "version_id": str(current_version),
         "role": Role.THERAPIST.value,
         "soreness": "3",
+        "first_on": day.isoformat(),
+        "last_on": (day + timedelta(days=7)).isoformat(),
+        "times_of_day": "morning",
         **{question.key: "no" for question in aftercare.QUESTIONS},
     }
     # The feed's <token> is another kind of token than the reset link's.
     return World(
         emails=emails,
         ids=ids | {"feed_token": feed_token},
-        endpoint_ids={"callbacks.book": {"callback_id": cleared_id}},
+        endpoint_ids={
+            "callbacks.book": {"callback_id": cleared_id},
+            "waitlist.offer": {"token": offer_token},
+        },
+        endpoint_query={"staff_waitlist.new": {"patient": patient.id}},
         values=values,
         good=good,
         day=day.isoformat(),

@@ -72,6 +72,9 @@ CONSENT_TEXT = {"label": "3", "body_markdown": "# Consent\n\nText."}
 INVITE = dict(first_name="Dee", last_name="Delta", email="dee@example.org", role="front_desk")
 
 DONE_A = {"appointment_id": "{w.done_a}"}
+WISH = {"provider": "{w.provider_x}", "location": "{w.place}", "type": "{w.kind}",
+        "first_on": "{w.wish_from}", "last_on": "{w.wish_until}", "times_of_day": ["morning"]}
+OFFER_A = {"token": "{w.offer_token_a}"}
 NOTE = dict(revision="1", regions=["neck:left", "shoulder:left"], needle_count="6",
             tolerance="good", twitch_response="yes", adverse_events=["none"], other_event="",
             aftercare="Heat and gentle movement for two days.")
@@ -128,6 +131,11 @@ POLICY: dict[tuple[str, str], Rule] = {
                                        owned=True),
     ("appointments.move", "POST"): P(A.PATIENT, VISIT_A, {"start": "{w.free_1500}",
                                                           "revision": "1"}, owned=True),
+    ("waitlist.join", "GET"): P(A.PATIENT),
+    ("waitlist.join", "POST"): P(A.PATIENT, form=WISH),
+    ("waitlist.leave", "POST"): P(A.PATIENT, {"entry_id": "{w.entry_a}"}, owned=True),
+    ("waitlist.offer", "GET"): P(A.PATIENT, OFFER_A, owned=True),
+    ("waitlist.offer", "POST"): P(A.PATIENT, OFFER_A, owned=True),
     ("consent.show", "GET"): P(A.CONSENT_COPY, CONSENT_A),
     ("consent.signature", "GET"): P(A.CONSENT_COPY, CONSENT_A),
     # Front desk (and admins)
@@ -154,6 +162,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("callbacks.book_page", "GET"): P(A.DESK, CLEARED_A),
     ("callbacks.book", "POST"): P(A.DESK, CLEARED_A, BOOK_FOR_A),
     ("records.patient", "GET"): P(A.RECORDS, {"patient_id": "{w.patient_a}"}),
+    # Therapists read the waitlist of their own provider; only the desk changes it.
+    ("staff_waitlist.index", "GET"): P(A.STAFF),
+    ("staff_waitlist.new", "GET"): P(A.DESK, {"patient": "{w.patient_a}"}),
+    ("staff_waitlist.new", "POST"): P(A.DESK, {"patient": "{w.patient_a}"}, WISH),
+    ("staff_waitlist.remove", "POST"): P(A.DESK, {"entry_id": "{w.entry_a}"}),
     # Therapists, each their own
     ("schedule.view", "GET"): P(A.THERAPIST),
     # A dry-needling visit is completed by signing its note; a no-show needs none.

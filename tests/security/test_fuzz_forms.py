@@ -47,6 +47,11 @@ POST_FORMS = {
     "check_in.own": (Role.PATIENT, forms.CheckInForm),
     "check_in.by_link": (ANONYMOUS, forms.CheckInForm),
     "appointments.move": (Role.PATIENT, forms.MoveAppointmentForm),
+    "waitlist.join": (Role.PATIENT, forms.WaitlistForm),
+    "waitlist.leave": (Role.PATIENT, forms.PostForm),
+    "waitlist.offer": (Role.PATIENT, forms.PostForm),
+    "staff_waitlist.new": (Role.FRONT_DESK, forms.WaitlistForm),
+    "staff_waitlist.remove": (Role.FRONT_DESK, forms.PostForm),
     "staff.confirm": (Role.FRONT_DESK, forms.ConfirmForm),
     "staff.decline": (Role.FRONT_DESK, forms.DeclineForm),
     "staff.cancel": (Role.FRONT_DESK, forms.CancelForm),
@@ -98,7 +103,8 @@ def post_url(app, endpoint: str, world) -> str:
     rule = next(r for r in app.url_map.iter_rules(endpoint) if "POST" in r.methods)
     with app.test_request_context():
         ids = world.ids | world.endpoint_ids.get(endpoint, {})
-        return url_for(endpoint, **{name: ids[name] for name in rule.arguments})
+        query = world.endpoint_query.get(endpoint, {})
+        return url_for(endpoint, **{name: ids[name] for name in rule.arguments}, **query)
 
 
 UNSTORABLE = ["\x00", "\ud800", "\udfff"]
