@@ -6,11 +6,13 @@ from urllib.parse import urlsplit, urlunsplit
 from gunicorn.glogging import Logger
 
 REDACTED = "[redacted]"
-# Paths whose next segment is a key to an account, a calendar or a check-in: a reset link, a
-# feed URL, the day-after check-in link.
+# Paths whose next segment is a key to an account, a calendar, a check-in, an offer or forms: a
+# reset link, a feed URL, the day-after check-in link, a waitlist offer, a forms-pending link.
 # Repeated slashes and any case are matched too, so odd spellings of a link are caught as well.
 _SECRET_SEGMENT = re.compile(
-    r"^(/+account/+reset-password/+|/+schedule/+feed/+|/+check-in/+)[^/]+", flags=re.IGNORECASE
+    r"^(/+account/+reset-password/+|/+schedule/+feed/+|/+check-in/+|/+waitlist/+offers/+|/+forms/+)"
+    r"[^/]+",
+    flags=re.IGNORECASE,
 )
 # Atoms that carry credentials or a URL; everything taken from the environ repeats them.
 _DROPPED_HEADERS = ("{cookie}i", "{authorization}i", "{set-cookie}o")

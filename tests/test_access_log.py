@@ -29,6 +29,8 @@ FEED_TOKEN = "feed-secret-Xq3v9Lm2Pw8"
         (f"/schedule/feed/{FEED_TOKEN}.ics", "/schedule/feed/[redacted]"),
         (f"//account//reset-password/{RESET_TOKEN}", "//account//reset-password/[redacted]"),
         (f"/Schedule/Feed/{FEED_TOKEN}.ics", "/Schedule/Feed/[redacted]"),
+        (f"/waitlist/offers/{RESET_TOKEN}", "/waitlist/offers/[redacted]"),
+        (f"/forms/{RESET_TOKEN}", "/forms/[redacted]"),
         ("/records?q=Maria+Lopez", "/records"),
         ("/staff/requests/12", "/staff/requests/12"),
         ("/schedule/feed-token", "/schedule/feed-token"),
