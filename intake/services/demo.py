@@ -28,6 +28,7 @@ from . import (
     consents,
     demo_data,
     demo_history,
+    demo_waitlist,
     demo_weeks,
     eligibility,
     free_times,
@@ -81,6 +82,7 @@ def seed_demo(
     _demo_requests(settings)
     demo_history.seed_past_visit(settings, utcnow())
     demo_weeks.seed_two_weeks(regulars, settings, utcnow())
+    demo_waitlist.seed_waitlist(regulars, settings, utcnow())
     return logins
 
 

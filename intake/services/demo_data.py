@@ -64,6 +64,8 @@ PATIENTS = [
         answers={"night_pain": "yes", "night_pain_detail": "Wakes me most nights"},
     ),
 ]
+# Waits for the first request's time, and is offered it when that patient cancels.
+WAITLISTED = "patient@example.org"
 # The queue is not empty on the first morning: these patients have asked for a visit.
 REQUESTS = [("robin.hale@example.org", "john-carver"), ("casey.ford@example.org", "john-carver")]
 
