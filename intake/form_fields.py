@@ -213,11 +213,17 @@ def upper(value):
     return value.upper() if isinstance(value, str) else value
 
 
+# A select with no empty option always holds a value, so it has no `required` attribute (HTML
+# asks a required select to start with an empty option); the server still checks the answer.
+ALWAYS_CHOSEN = {"required": False}
+
+
 def role_field() -> SelectField:
     return SelectField(
         "Role",
         choices=STAFF_ROLE_CHOICES,
         validators=[required("Choose a role.")],
+        render_kw=ALWAYS_CHOSEN,
         invalid_choice_message="Choose one of the roles listed.",
     )
 

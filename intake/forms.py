@@ -37,6 +37,7 @@ from .domain.consent import ACKNOWLEDGEMENTS
 from .domain.patients import OLDEST_PLAUSIBLE_AGE, age_on
 from .domain.screening import RULES
 from .form_fields import (
+    ALWAYS_CHOSEN,
     LONG,
     MEDIUM,
     SHORT,
@@ -599,12 +600,15 @@ class AddendumForm(FlaskForm):
 
 
 class HoursForm(FlaskForm):
-    location = SelectField("Location", coerce=int, validators=[InputRequired()])
+    location = SelectField(
+        "Location", coerce=int, validators=[InputRequired()], render_kw=ALWAYS_CHOSEN
+    )
     weekday = SelectField(
         "Day",
         coerce=int,
         choices=options(enumerate(WEEKDAYS)),
         validators=[InputRequired()],
+        render_kw=ALWAYS_CHOSEN,
     )
     starts = TimeField("Starts", [InputRequired("Please give a start time."), on_slot_grid])
     ends = TimeField("Ends", [InputRequired("Please give an end time."), on_slot_grid])
@@ -675,6 +679,7 @@ class LocationForm(FlaskForm):
         default="America/New_York",
         validators=[required("Choose the clinic's time zone.")],
         invalid_choice_message="Choose one of the time zones listed.",
+        render_kw=ALWAYS_CHOSEN,
     )
 
     def validate_timezone(self, field):

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 EARTH_RADIUS_MILES = 3958.8
 _ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
 _CITY_STATE = re.compile(r"^\s*([A-Za-z][A-Za-z .'-]{0,60}?)\s*,\s*([A-Za-z]{2})\s*$")
+_CITY = re.compile(r"^\s*([A-Za-z][A-Za-z .'-]{0,60}?)\s*$")
 _ZIP_TABLE = Path(__file__).with_name("zip_table.py")
 CACHE_FILE = "zip-index.bin"  # in the folder given to zip_index, the app's instance folder
 
@@ -51,13 +52,16 @@ def distance_miles(a: Point, b: Point) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(h))
 
 
-def locate(text: str) -> Place:
-    """A ZIP's centroid, or the mean centroid of a city's ZIPs; UnknownPlace otherwise."""
+def locate(text: str, home_state: str = "") -> Place:
+    """A ZIP's centroid, or the mean centroid of a city's ZIPs; UnknownPlace otherwise. A city
+    without its state ("Raleigh") is looked for in `home_state`, the clinic's, when given."""
     text = text[:100]
     if match := _ZIP.match(text):
         return _zip_place(match.group(1))
     if match := _CITY_STATE.match(text):
         return _city_place(match.group(1), match.group(2))
+    if home_state and (match := _CITY.match(text)):
+        return _city_place(match.group(1), home_state)
     raise UnknownPlace(text)
 
 

@@ -172,6 +172,15 @@ def consents_with_state(
     return [(c, state_of(c, current_id, now, max_age)) for c in patient_consents(patient_id)]
 
 
+def superseded_consent(patient_id: int, now: datetime, max_age: timedelta):
+    """The patient's newest consent when the only reason it no longer counts is a newer
+    version of the text: they signed before, and are to be told why they sign again."""
+    with_state = consents_with_state(patient_id, now, max_age)
+    if with_state and with_state[0][1] is ConsentState.SUPERSEDED:
+        return with_state[0][0]
+    return None
+
+
 def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedConsent | None:
     """The consent booking relies on, if the patient holds one that still counts."""
     for consent, state in consents_with_state(patient_id, now, max_age):

@@ -52,8 +52,10 @@ def provider_directory(
 def _directory(providers: Sequence[PublicProvider], near: str) -> Directory:
     if not near:
         return Directory([ProviderCard(p) for p in providers])
+    # A city alone is read in the clinic's state when every clinic is in one.
+    states = {location.state.upper() for p in providers for location in p.locations}
     try:
-        place = locate(near)
+        place = locate(near, home_state=states.pop() if len(states) == 1 else "")
     except UnknownPlace:
         return Directory([ProviderCard(p) for p in providers], unknown_place=near[:100])
     cards = [_card_near(p, place.point) for p in providers]

@@ -7,6 +7,7 @@ from ..domain.consent import ACKNOWLEDGEMENTS, InvalidSignature
 from ..domain.patients import is_minor
 from ..formatting import clinic_today
 from ..forms import ConsentForm, WithdrawConsentForm
+from ..models import utcnow
 from ..permissions import Role, role_required
 from ..services.consents import (
     ConsentRefused,
@@ -14,10 +15,11 @@ from ..services.consents import (
     consent_for_viewer,
     current_version,
     sign_consent,
+    superseded_consent,
     withdraw_consent,
 )
 from ..services.intakes import current_intake
-from .helpers import client_ip, safe_next
+from .helpers import client_ip, consent_max_age, safe_next
 
 bp = Blueprint("consent", __name__, url_prefix="/consent")
 
@@ -58,6 +60,7 @@ def sign():
         intake=intake,
         minor=minor,
         today=today,
+        earlier=superseded_consent(current_user.id, utcnow(), consent_max_age()),
     )
 
 

@@ -1,11 +1,13 @@
 """Template filters and globals shared by every page, and helpers shared by the blueprints."""
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, before_render_template, current_app, g, request, url_for
+from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -108,8 +110,23 @@ def render_markdown(text: str) -> Markup:
     import markdown as markdown_lib
     import nh3
 
+    # One h1 a page: the page's own. The text's headings sit one level under it.
+    html = markdown_lib.markdown(text, output_format="html")
+    html = _HEADING.sub(lambda tag: f"<{tag[1]}h{int(tag[2]) + 1}", html)
     # nh3 has just removed every unsafe tag and attribute: the HTML is safe to mark as such.
-    return Markup(nh3.clean(markdown_lib.markdown(text, output_format="html")))  # noqa: S704  # nosec
+    return Markup(nh3.clean(html))  # noqa: S704  # nosec
+
+
+_HEADING = re.compile(r"<(/?)h([1-5])\b")
+
+
+def flag_form_errors(_app, template, context, **_extra) -> None:
+    """`form_errors` is true on a page sent back with errors (any form it shows has some), so
+    the layout can start its title with "Error:" before the summary is rendered."""
+    context.setdefault(
+        "form_errors",
+        any(isinstance(value, FlaskForm) and value.errors for value in context.values()),
+    )
 
 
 def remember_client_address() -> None:
@@ -144,6 +161,7 @@ def register(app: Flask) -> None:
     app.add_template_global(timedelta)
     app.add_template_global(clinic_locations)
     app.add_template_global(id_link)
+    before_render_template.connect(flag_form_errors, app)
 
     @app.context_processor
     def clinic():

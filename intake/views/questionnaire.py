@@ -10,6 +10,7 @@ from ..forms import IntakeForm
 from ..links import external_url
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint
+from ..services.consents import valid_consent
 from ..services.intakes import (
     answers_from_form,
     current_intake,
@@ -17,7 +18,7 @@ from ..services.intakes import (
     save_intake,
     screening_of,
 )
-from .helpers import safe_next
+from .helpers import consent_max_age, safe_next
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 # Phones are stored in E.164, as the form's PhoneNumber check left them.
@@ -64,4 +65,5 @@ def outcome():
         intake=intake,
         screening=screening_of(intake),
         next=safe_next(request.args.get("next")),
+        signed=valid_consent(current_user.id, utcnow(), consent_max_age()),
     )

@@ -62,7 +62,8 @@ def test_the_signing_page_shows_the_whole_text_and_a_box_per_risk(client, patien
         "No guarantee, other options and your rights",
         "How long this consent lasts",
     ):
-        assert f"<h2>{heading}</h2>" in page
+        assert f"<h3>{heading}</h3>" in page  # under the page's own h1 and the text's title
+    assert page.count("<h1") == 1, "the consent text's title is not a second h1"
     assert "pneumothorax" in page.lower()
     assert page.count('type="checkbox"') == len(ACKNOWLEDGEMENTS) == 6
     assert f'name="version_id" type="hidden" value="{consent_v1.id}"' in page

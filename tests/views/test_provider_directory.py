@@ -39,8 +39,10 @@ def test_directory_lists_every_provider_with_their_card(client, triangle):
 def test_search_by_zip_orders_providers_by_distance(client, triangle):
     page = client.get("/providers?near=27701").get_data(as_text=True)
     assert names_in_order(page) == ["Ben Durham", "Cy Both", "Ada Raleigh"]
-    # Durham 27701 to: itself, Chapel Hill 27514, Raleigh 27601 (ZIP centroids).
-    assert distances(page) == ["0.0", "9.5", "21.4"]
+    # Durham 27701 to: itself (under a mile, never "0.0 miles"), Chapel Hill 27514, Raleigh
+    # 27601 (ZIP centroids).
+    assert distances(page) == ["9.5", "21.4"]
+    assert "<strong>Under 1 mile</strong> away, at Durham Central" in page
     assert "at Chapel Hill" in page  # Cy's nearest clinic, not the first listed
     assert "Providers nearest to 27701 (Durham, NC)" in page
 

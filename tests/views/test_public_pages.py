@@ -31,7 +31,7 @@ FACTS_BY_SECTION = {
         "several trigger points can be treated in the same visit",
         "pain-free range of motion",
     ],
-    "vs-acupuncture": ["endorphins and cortisol", "meridian", "do not practise acupuncture"],
+    "vs-acupuncture": ["endorphins and cortisol", "meridian", "do not practice acupuncture"],
     "your-visit": ["sterile, used once", "stop at any moment"],
     "risks": [
         "Pneumothorax (collapsed lung)",
