@@ -828,10 +828,16 @@ class WaitlistForm(FlaskForm):
 
     provider = SelectField("Provider", default="", widget=PlainOptionsSelect())
     location = SelectField(
-        "Location", [InputRequired("Choose a location.")], widget=PlainOptionsSelect()
+        "Location",
+        [InputRequired("Choose a location.")],
+        widget=PlainOptionsSelect(),
+        render_kw=ALWAYS_CHOSEN,
     )
     type = SelectField(
-        "Type of visit", [InputRequired("Choose a type of visit.")], widget=PlainOptionsSelect()
+        "Type of visit",
+        [InputRequired("Choose a type of visit.")],
+        widget=PlainOptionsSelect(),
+        render_kw=ALWAYS_CHOSEN,
     )
     first_on = DateField("First day", [InputRequired("Give the first day."), plausible_day])
     last_on = DateField("Last day", [InputRequired("Give the last day."), plausible_day])

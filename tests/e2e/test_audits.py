@@ -76,6 +76,9 @@ PAGES: dict[str, list[Visit]] = {
     "appointments.index": page("patient_a", "/account/appointments"),
     "appointments.show": page("patient_a", VISIT_A),
     "check_in.own": page("patient_a", DONE_A + "/check-in", errors=True),
+    "waitlist.join": page("patient_a", "/waitlist/join?provider={w.provider_x}&location={w.place}"
+                          "&type={w.kind}", errors=True),
+    "waitlist.offer": page("patient_a", "/waitlist/offers/{w.offer_token_a}"),
     # Front desk
     "staff.queue": page("front_desk", "/staff/requests")
     + page("front_desk", "/staff/requests?status=all"),
@@ -86,6 +89,10 @@ PAGES: dict[str, list[Visit]] = {
     "callbacks.index": page("front_desk", "/staff/callbacks"),
     "callbacks.show": page("front_desk", "/staff/callbacks/{w.callback_a}"),
     "callbacks.book_page": page("front_desk", "/staff/callbacks/{w.cleared_a}/book"),
+    "staff_waitlist.index": page("front_desk", "/staff/waitlist")
+    + page("therapist_x", "/staff/waitlist"),
+    "staff_waitlist.new": page("front_desk", "/staff/waitlist/new?patient={w.patient_a}",
+                               errors=True),
     "records.patient": page("front_desk", "/records/patients/{w.patient_a}")
     + page("therapist_x", "/records/patients/{w.patient_a}"),
     # A therapist
@@ -116,6 +123,10 @@ PAGES: dict[str, list[Visit]] = {
     "admin.providers": page("admin", "/admin/providers"),
     "admin.new_provider": page("admin", "/admin/providers/new", errors=True),
     "admin.edit_provider": page("admin", "/admin/providers/{w.provider_x}"),
+    "admin.provider_hours": page("admin", "/admin/providers/{w.provider_x}/hours", errors=True,
+                                 form="form[action$='/hours']"),
+    "admin.provider_time_off": page("admin", "/admin/providers/{w.provider_x}/time-off",
+                                    errors=True, form="form[action$='/time-off']"),
     "admin.types": page("admin", "/admin/types"),
     "admin.new_type": page("admin", "/admin/types/new", errors=True),
     "admin.edit_type": page("admin", "/admin/types/{w.kind}"),
