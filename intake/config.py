@@ -57,6 +57,7 @@ class Defaults:
     INTAKE_CALLBACK_PROMISE = "within one working day"
     INTAKE_CHECK_IN_HOURS = 24  # after a needling visit is completed, how are you?
     INTAKE_CHECK_IN_LINK_DAYS = 7  # the check-in link works this long
+    INTAKE_FORMS_LINK_DAYS = 7  # a forms link works this long, and never past its visit's start
     INTAKE_STAFF_IDLE_MINUTES = 15
     INTAKE_STAFF_MAX_HOURS = 12
     INTAKE_PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays usable

@@ -27,6 +27,9 @@ class ClinicSettings:
     callback_promise: str = "within one working day"  # what patients are told of the call
     check_in_delay: timedelta = timedelta(hours=24)  # after a needling visit is completed
     check_in_link_life: timedelta = timedelta(days=7)  # the check-in email's link works this long
+    # A forms link works this long at most, and never past the start of its visit.
+    forms_link_life: timedelta = timedelta(days=7)
+    base_url: str = ""  # where patients reach the site: the root of links in emails
     secret_key: str = field(repr=False, default="")
 
     @classmethod
@@ -50,5 +53,7 @@ class ClinicSettings:
             callback_promise=config["INTAKE_CALLBACK_PROMISE"],
             check_in_delay=timedelta(hours=config["INTAKE_CHECK_IN_HOURS"]),
             check_in_link_life=timedelta(days=config["INTAKE_CHECK_IN_LINK_DAYS"]),
+            forms_link_life=timedelta(days=config["INTAKE_FORMS_LINK_DAYS"]),
+            base_url=config.get("INTAKE_BASE_URL") or "",
             secret_key=config["SECRET_KEY"],
         )
