@@ -16,6 +16,7 @@ from intake.config import current_settings
 from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
 from intake.models import (
+    Appointment,
     AppointmentStatus,
     Callback,
     CallbackOutcome,
@@ -29,7 +30,7 @@ from intake.models import (
     WorkingHours,
 )
 from intake.permissions import Role
-from intake.services import accounts, admin_consents, aftercare, feed
+from intake.services import accounts, admin_consents, aftercare, feed, forms_link
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
 from tests.support.clock import next_weekday_at
 from tests.support.smtp import RecordingSMTPServer
@@ -284,6 +285,9 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         )
         reset_token_a = accounts.reset_token(session.get(User, patient_a.id), current_settings())
         check_in_token_a = aftercare.check_in_token(check_in_a, current_settings())
+        forms_token_a = forms_link.token_for(
+            session.get(Appointment, visit_a.id), current_settings()
+        )
         draft_id = draft.id
     iso = datetime.isoformat
     return SimpleNamespace(
@@ -307,6 +311,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         past_a=past_a.id,
         done_a=done_a.id,
         check_in_token_a=check_in_token_a,
+        forms_token_a=forms_token_a,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
         callback_a=callback_a.id,
