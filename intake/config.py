@@ -61,6 +61,7 @@ class Defaults:
     INTAKE_CHECK_IN_LINK_DAYS = 7  # the check-in link works this long
     INTAKE_WAITLIST_OFFERS_AT_ONCE = 2  # waiting patients offered one freed time at once
     INTAKE_WAITLIST_OFFER_HOURS = 2  # an offer can be claimed this long
+    INTAKE_FORMS_LINK_DAYS = 7  # a forms link works this long, and never past its visit's start
     INTAKE_STAFF_IDLE_MINUTES = 15
     INTAKE_STAFF_MAX_HOURS = 12
     INTAKE_PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays usable

@@ -96,6 +96,17 @@ class NewPasswordForm(FlaskForm):
     password = password_field("New password")
 
 
+class FirstPasswordForm(FlaskForm):
+    """A patient the desk created without a password chooses one from their forms link."""
+
+    password = password_field("Choose a password")
+    confirm = PasswordField("The password again", [required("Type the password again.")])
+
+    def validate_confirm(self, field):
+        if field.data != self.password.data:
+            raise ValidationError("The two passwords are not the same.")
+
+
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", [required(), Length(max=MAX_PASSWORD_LENGTH)]
@@ -387,6 +398,12 @@ class CalendarForm(GetForm):
 
     date = DateField("Day", [Optional(), plausible_day])
     location = SelectField("Location")
+
+
+class FormsPendingDayForm(GetForm):
+    """The forms-pending list's day."""
+
+    date = DateField("Day", [Optional(), plausible_day])
 
 
 # --- callbacks: calls to patients and closing their tasks ---------------------------------

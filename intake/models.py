@@ -387,6 +387,13 @@ class Appointment(db.Model):
         Index("ix_appointments_queue", "status", column("urgent").desc(), "created_at", "id"),
         Index("ix_appointments_queue_any_status", column("urgent").desc(), "created_at", "id"),
         Index("ix_appointments_patient_starts", "patient_id", "starts_at"),
+        # The day's holding visits of every location (the forms-pending list).
+        Index(
+            "ix_appointments_holding_starts",
+            "starts_at",
+            sqlite_where=text("status IN ('requested', 'confirmed')"),
+            postgresql_where=text("status IN ('requested', 'confirmed')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -415,6 +422,11 @@ class Appointment(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    # Forms pending (services/forms_pending.py): when the intake/consent link was last emailed,
+    # and the desk's "completing on paper at arrival", with who said so.
+    forms_link_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forms_on_paper_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forms_on_paper_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Bumped by every change: calendar SEQUENCE, and a guard against two staff acting at once.
@@ -429,6 +441,7 @@ class Appointment(db.Model):
     location: Mapped[Location] = relationship()
     type: Mapped[AppointmentType] = relationship()
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    forms_on_paper_by: Mapped[User | None] = relationship(foreign_keys=[forms_on_paper_by_id])
     consent: Mapped[SignedConsent | None] = relationship()
     events: Mapped[list["AppointmentEvent"]] = relationship(
         back_populates="appointment", order_by="AppointmentEvent.at"

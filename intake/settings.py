@@ -31,6 +31,8 @@ class ClinicSettings:
     waitlist_offers_at_once: int = 2  # how many waiting patients one freed time is offered to
     waitlist_offer_life: timedelta = timedelta(hours=2)  # an offer can be claimed this long
     base_url: str = ""  # the root of links in emails (INTAKE_BASE_URL)
+    # A forms link works this long at most, and never past the start of its visit.
+    forms_link_life: timedelta = timedelta(days=7)
     secret_key: str = field(repr=False, default="")
     # The address emails come from (MAIL_DEFAULT_SENDER's), the calendar files' ORGANIZER.
     sender_email: str = ""
@@ -64,6 +66,7 @@ class ClinicSettings:
             waitlist_offers_at_once=int(config["INTAKE_WAITLIST_OFFERS_AT_ONCE"]),
             waitlist_offer_life=timedelta(hours=float(config["INTAKE_WAITLIST_OFFER_HOURS"])),
             base_url=config["INTAKE_BASE_URL"],
+            forms_link_life=timedelta(days=config["INTAKE_FORMS_LINK_DAYS"]),
             secret_key=config["SECRET_KEY"],
             sender_email=parseaddr(config.get("MAIL_DEFAULT_SENDER") or "")[1],
         )

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..permissions import Role
 from ..settings import ClinicSettings
-from . import audit, changes, confirmation
+from . import audit, changes, confirmation, forms_pending
 from .changes import Change
 from .directory import listed
 from .eligibility import require_offered
@@ -90,7 +90,8 @@ def failures_for(
     return failed_checks(
         confirmation.facts_now(
             _draft(callback.patient, kind, settings, now), settings=settings, now=now
-        )
+        ),
+        forms_may_follow=True,
     )
 
 
@@ -135,7 +136,13 @@ def book(
         for name, value in changes.times_at(booking.starts_at, kind).items():
             setattr(appointment, name, value)
         override = confirmation.checked(
-            appointment, actor, override_reason, settings=settings, now=now, verb="book it"
+            appointment,
+            actor,
+            override_reason,
+            settings=settings,
+            now=now,
+            verb="book it",
+            forms_may_follow=True,  # missing forms make the visit forms pending instead
         )
         if appointment.urgent:
             _require_call(callback)
@@ -150,6 +157,7 @@ def book(
             raise SlotTaken(TAKEN, next_free(choice, booking.starts_at, now, rules)) from None
         if callback.appointment_id is None:
             callback.appointment_id = appointment.id
+        forms_pending.after_staff_booking(appointment, actor, settings=settings, now=now)
     except SafetyRefused as refused:
         db.session.rollback()
         _record_refusal(callback_id, actor_id, refused)

@@ -21,8 +21,8 @@ from ..models import (
 )
 from ..permissions import Role
 from ..settings import ClinicSettings
-from . import audit
-from .queue import Flag
+from . import audit, forms_pending
+from .queue import Flag, Tone
 from .schedule import SHOWN, flags
 
 FIRST_DAY, LAST_DAY = date(1970, 1, 2), date(2999, 12, 30)  # the links either side still work
@@ -69,8 +69,11 @@ def pick_day(asked: date | None, location: Location, now: datetime) -> date:
     return now.astimezone(ZoneInfo(location.timezone)).date()
 
 
+FORMS_PENDING = Flag("Forms pending", Tone.WARN)
+
+
 def clinic_day(
-    viewer: User, location: Location, day: date, *, settings: ClinicSettings
+    viewer: User, location: Location, day: date, *, settings: ClinicSettings, now: datetime
 ) -> ClinicDay:
     """The day's grid at the location, its visits and time off. The look goes on record
     first: its commit forgets what was loaded, and the visits must not each load again."""
@@ -106,8 +109,14 @@ def clinic_day(
     ]
     grid = build_grid(day, zone, timedelta(minutes=settings.slot_grid_minutes), columns)
     read_only = viewer.role == Role.THERAPIST
+    pending = forms_pending.pending_ids(visits, settings=settings, now=now)
     shown = {
-        a.id: Visit(a, flags(a), not read_only or a.provider.user_id == viewer.id) for a in visits
+        a.id: Visit(
+            a,
+            flags(a) + ([FORMS_PENDING] if a.id in pending else []),
+            not read_only or a.provider.user_id == viewer.id,
+        )
+        for a in visits
     }
     return ClinicDay(location, day, grid, {p.id: p for p in ordered}, shown, time_off, read_only)
 

@@ -31,7 +31,16 @@ from ..forms import (
 )
 from ..models import CallOutcome, utcnow
 from ..permissions import Role, guard_blueprint
-from ..services import audit, callbacks, changes, confirmation, export, records, staff_actions
+from ..services import (
+    audit,
+    callbacks,
+    changes,
+    confirmation,
+    export,
+    forms_pending,
+    records,
+    staff_actions,
+)
 from ..services import queue as queue_service
 from ..services.errors import ActionRefused, BookingError, ChangedMeanwhile
 from ..services.free_times import SlotChoice
@@ -140,6 +149,12 @@ def _render_request(appointment_id: int, status: int = 200, **forms):
         **forms,
     }
     calls = callbacks.calls_for_appointment(view.appointment)
+    missing = forms_pending.missing_for(
+        view.appointment, view.intake is not None, view.consent.state
+    )
+    context["forms_missing"] = missing
+    context["forms_pending"] = forms_pending.is_pending(view.appointment, missing)
+    context["forms_words"] = forms_pending.FORM_WORDS
     return render_template("staff/request.html", view=view, calls=calls, **context), status
 
 

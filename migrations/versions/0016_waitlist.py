@@ -1,7 +1,7 @@
 """waitlist: patients waiting for a time, and the freed times offered to them
 
 Revision ID: 0016_waitlist
-Revises: 0013_check_ins
+Revises: 0015_forms_pending
 Create Date: 2026-12-03 07:05:33
 
 Entries are read in waitlist order per place and type (ix_waitlist_entries_match) and for
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0016_waitlist'
-down_revision = '0013_check_ins'
+down_revision = '0015_forms_pending'
 branch_labels = None
 depends_on = None
 

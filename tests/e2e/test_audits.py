@@ -78,6 +78,10 @@ PAGES: dict[str, list[Visit]] = {
     "check_in.own": page("patient_a", DONE_A + "/check-in", errors=True),
     "waitlist.join": page("patient_a", "/waitlist/join?provider={w.provider_x}&location={w.place}"
                           "&type={w.kind}", errors=True),
+    "forms.open_link": page("anonymous", "/forms/not-a-real-link")
+    + page("patient_a", "/forms/{w.forms_token_a}"),
+    # The first-password form needs a caller's account with no password; the world has none.
+    "forms.choose_password": page("anonymous", "/forms/not-a-real-link/password"),
     "waitlist.offer": page("patient_a", "/waitlist/offers/{w.offer_token_a}"),
     # Front desk
     "staff.queue": page("front_desk", "/staff/requests")
@@ -89,6 +93,8 @@ PAGES: dict[str, list[Visit]] = {
     "callbacks.index": page("front_desk", "/staff/callbacks"),
     "callbacks.show": page("front_desk", "/staff/callbacks/{w.callback_a}"),
     "callbacks.book_page": page("front_desk", "/staff/callbacks/{w.cleared_a}/book"),
+    "forms_pending.index": page("front_desk", "/staff/forms-pending")
+    + page("front_desk", "/staff/forms-pending?date={w.visit_a_day}"),
     "staff_waitlist.index": page("front_desk", "/staff/waitlist")
     + page("therapist_x", "/staff/waitlist"),
     "staff_waitlist.new": page("front_desk", "/staff/waitlist/new?patient={w.patient_a}",

@@ -16,6 +16,7 @@ from intake.config import current_settings
 from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
 from intake.models import (
+    Appointment,
     AppointmentStatus,
     AppointmentType,
     Callback,
@@ -32,7 +33,14 @@ from intake.models import (
     WorkingHours,
 )
 from intake.permissions import Role
-from intake.services import accounts, admin_consents, aftercare, feed, waitlist_offers
+from intake.services import (
+    accounts,
+    admin_consents,
+    aftercare,
+    feed,
+    forms_link,
+    waitlist_offers,
+)
 from intake.services.free_times import SlotChoice
 from tests.conftest import PASSWORD, _empty_all_tables, is_postgres, persist, settings_for
 from tests.support.clock import next_weekday_at
@@ -288,6 +296,9 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         )
         reset_token_a = accounts.reset_token(session.get(User, patient_a.id), current_settings())
         check_in_token_a = aftercare.check_in_token(check_in_a, current_settings())
+        forms_token_a = forms_link.token_for(
+            session.get(Appointment, visit_a.id), current_settings()
+        )
         draft_id = draft.id
         # Patient A waits for X's mornings and holds an open offer of a free time.
         offer_a = waitlist_offers.seed_entry_with_offer(
@@ -331,6 +342,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         entry_a=entry_a,
         wish_from=(datetime.now(NEW_YORK).date() + timedelta(days=1)).isoformat(),
         wish_until=(datetime.now(NEW_YORK).date() + timedelta(days=20)).isoformat(),
+        forms_token_a=forms_token_a,
         consent_v1=consent_v1.id,
         consent_a=consent_a.id,
         callback_a=callback_a.id,

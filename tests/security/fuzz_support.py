@@ -215,7 +215,7 @@ class World:
 
 def build_world(app, clinic, ready_patient, make_user, make_appointment) -> World:
     from intake.config import current_settings
-    from intake.services import accounts, admin_consents, feed
+    from intake.services import accounts, admin_consents, feed, forms_link
 
     patient = ready_patient()
     front_desk = make_user(Role.FRONT_DESK)
@@ -226,6 +226,11 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
     starts_at = at(day, 10)
     appointment = make_appointment(
         patient, clinic.provider, clinic.location, clinic.type, starts_at
+    )
+    # A caller the desk booked without a password: their forms link asks them to choose one.
+    walk_in = make_user(Role.PATIENT, password_hash="")
+    walk_in_visit = make_appointment(
+        walk_in, clinic.provider, clinic.location, clinic.type, starts_at + timedelta(days=1)
     )
     with app.app_context():
         therapist = db.session.get(User, clinic.provider.user_id)
@@ -256,6 +261,7 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         block = provider.working_hours[0].id
         feed_token = feed.new_token(provider, therapist)
         reset = accounts.reset_token(db.session.get(User, spare.id), current_settings())
+        forms_token = forms_link.token_for(walk_in_visit, current_settings())
         time_off_id = time_off.id
         therapist_email = therapist.email
         callback = Callback(patient_id=patient.id, urgent=True, finding_keys=["fever"])
@@ -343,6 +349,7 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
         endpoint_ids={
             "callbacks.book": {"callback_id": cleared_id},
             "waitlist.offer": {"token": offer_token},
+            "forms.choose_password": {"token": forms_token},
         },
         endpoint_query={"staff_waitlist.new": {"patient": patient.id}},
         values=values,

@@ -25,6 +25,7 @@ class Access(Enum):
     ANYONE_SIGNED_IN = "every signed-in user, each for their own account"
     PATIENT = "patients only, each their own; staff, admins included, 403"
     CONSENT_COPY = "the patient, or staff who may see that patient"
+    FORMS_LINK = "the link's patient; sent to sign in first; anyone else signed in 404"
     DESK = "front desk and admins"
     STAFF = "front desk, admins, and therapists who work at that location"
     RECORDS = "front desk, admins, and the patient's own therapist"
@@ -50,6 +51,7 @@ class Rule:
 VISIT_A = {"appointment_id": "{w.visit_a}"}
 DONE_A = {"appointment_id": "{w.done_a}"}
 CHECK_IN_LINK = {"token": "{w.check_in_token_a}"}
+FORMS_LINK = {"token": "{w.forms_token_a}"}
 CHECKED_IN = {"soreness": "3", "bruising": "no", "dizziness": "no", "short_of_breath": "no",
               "chest_pain": "no", "dry_cough": "no"}
 CONSENT_A = {"consent_id": "{w.consent_a}"}
@@ -108,6 +110,12 @@ POLICY: dict[tuple[str, str], Rule] = {
                                            {"password": "a brand new secret"}, missing=400),
     ("check_in.by_link", "GET"): P(A.PUBLIC, CHECK_IN_LINK),
     ("check_in.by_link", "POST"): P(A.PUBLIC, CHECK_IN_LINK, CHECKED_IN, ok=303),
+    # A's visit has every form: the link shows them done; a made-up token is a bad link (400).
+    ("forms.open_link", "GET"): P(A.FORMS_LINK, FORMS_LINK, missing=400),
+    # A has a password: choosing a first one sends everyone back to the link.
+    ("forms.choose_password", "GET"): P(A.PUBLIC, FORMS_LINK, ok=302, missing=400),
+    ("forms.choose_password", "POST"): P(A.PUBLIC, FORMS_LINK, {"password": "x"}, ok=302,
+                                         writes=False, missing=400),
     # Signed in
     ("account.home", "GET"): P(A.SIGNED_IN),
     ("account.change_password", "GET"): P(A.ANYONE_SIGNED_IN),
@@ -153,6 +161,10 @@ POLICY: dict[tuple[str, str], Rule] = {
                                                 "location": "{w.place}",
                                                 "start": "{w.free_1600}"}),
     ("staff.log_call", "POST"): P(A.DESK, VISIT_A, {"outcome": "no_answer", "advice": ""}),
+    ("forms_pending.index", "GET"): P(A.DESK, {"date": "{w.visit_a_day}"}),
+    # A's forms are complete: the desk is told there is nothing to send, and nothing is.
+    ("forms_pending.resend", "POST"): P(A.DESK, VISIT_A, writes=False),
+    ("forms_pending.on_paper", "POST"): P(A.DESK, VISIT_A),
     # Both therapists work at the place: they see its day, read-only.
     ("calendar.day", "GET"): P(A.STAFF, {"location": "{w.place}", "date": "{w.visit_a_day}"}),
     ("callbacks.index", "GET"): P(A.DESK),
@@ -273,6 +285,8 @@ def expected(rule: Rule, role: str) -> str | int:
             return 403 if not patient else 404 if rule.owned and other else OK
         case A.CONSENT_COPY:
             return 404 if other else OK
+        case A.FORMS_LINK:
+            return OK if role == "patient_a" else 404
         case A.DESK:
             return OK if role in ("front_desk", "admin") else 403
         case A.STAFF:

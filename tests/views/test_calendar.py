@@ -289,6 +289,10 @@ def test_the_day_costs_the_same_queries_whatever_its_visits(
 
     assert html.count('class="cal-visit ') == how_many
     # The user, the locations, the audit row, then (the audit's commit forgets what was
-    # loaded) the location, the hours, the visits, the time off and the user for the menu.
+    # loaded) the location, the hours, the visits, the time off, the patients' current
+    # intakes, the consent version and their consents (the "Forms pending" flag) and the user
+    # for the menu.
     statements = [q for q in queries if q not in ("BEGIN", "BEGIN IMMEDIATE")]
-    assert len(statements) == 8, statements
+    assert len(statements) == 11, statements
+    # Many Visits has filled in nothing: each visit is flagged (and the menu has the list).
+    assert html.count(">Forms pending<") == how_many + 1

@@ -281,16 +281,26 @@ def test_an_urgent_patient_is_booked_only_after_a_call_on_the_callback(
 
 
 @pytest.fixture
-def without_consent(app, desk, make_user, make_intake):
-    """Night pain answered, cleared by phone, but no consent to dry needling signed."""
-    patient = make_user(first_name="Nico", last_name="Unsigned")
-    make_intake(patient, night_pain="yes")
+def without_consent(app, desk, consent_v1, ready_patient):
+    """Night pain answered, cleared by phone, but the consent to dry needling withdrawn: a
+    "no" that only a conversation changes (a consent never signed makes the visit forms
+    pending instead, tests/views/test_forms_pending.py)."""
+    from intake.models import ConsentWithdrawal, SignedConsent
+    from tests.conftest import persist
+
+    patient = ready_patient(night_pain="yes")
+    with app.app_context():
+        consent = db.session.scalars(
+            select(SignedConsent).where(SignedConsent.patient_id == patient.id)
+        ).one()
+        consent_id = consent.id
+    persist(app, ConsentWithdrawal(consent_id=consent_id, reason="", ip_address="127.0.0.1"))
     callback = callback_of(app, patient)
     call_and_clear(signed_in(app, desk), callback.id)
     return patient, callback
 
 
-def test_missing_consent_is_refused_in_words_and_the_desk_cannot_override(
+def test_withdrawn_consent_is_refused_in_words_and_the_desk_cannot_override(
     app, clinic, desk, without_consent
 ):
     patient, callback = without_consent
@@ -309,7 +319,9 @@ def test_missing_consent_is_refused_in_words_and_the_desk_cannot_override(
     assert "book_for_patient_refused" in audit_actions(app, patient)
 
 
-def test_an_admin_overrides_missing_consent_with_a_reason(app, clinic, make_user, without_consent):
+def test_an_admin_overrides_withdrawn_consent_with_a_reason(
+    app, clinic, make_user, without_consent
+):
     patient, callback = without_consent
     admin = make_user(Role.ADMIN, first_name="Alex", last_name="Admin")
     client = signed_in(app, admin)
