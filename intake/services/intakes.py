@@ -3,12 +3,12 @@
 from collections.abc import Callable
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.screening import ScreeningResult, screen
 from ..extensions import db
-from ..models import Intake, User, utcnow
+from ..models import HOLDING_STATUSES, Appointment, AppointmentEvent, Intake, User, utcnow
 from ..settings import ClinicSettings
 from . import callbacks
 
@@ -97,9 +97,58 @@ def _add_version(
         created_at=now,
     )
     db.session.add(intake)
+    db.session.flush()
+    _screen_visits_booked_without_it(patient_id, intake, result, now)
     callbacks.open_for_screening(patient, intake, now, settings=settings, task_link=task_link)
     db.session.commit()
     return intake
+
+
+def _screen_visits_booked_without_it(
+    patient_id: int, intake: Intake, result: ScreeningResult, now: datetime
+) -> None:
+    """Visits the desk booked before the patient's intake existed (forms pending) take its
+    screening now, as a request would have at booking: precautions put the visit in the
+    therapist's review, a red flag marks it urgent; each gets a history line."""
+    ids = db.session.scalars(
+        select(Appointment.id).where(
+            Appointment.patient_id == patient_id,
+            Appointment.intake_id.is_(None),
+            Appointment.status.in_(HOLDING_STATUSES),
+            Appointment.starts_at > now,
+        )
+    ).all()
+    if not ids:
+        return
+    db.session.execute(
+        update(Appointment)
+        .where(Appointment.id.in_(ids))
+        .values(
+            intake_id=intake.id,
+            screening_snapshot=result.to_dict(),
+            needs_review=result.needs_therapist_review,
+            urgent=result.urgent,
+            updated_at=now,
+            revision=Appointment.revision + 1,  # a page showing the visit before is stale
+        )
+        .execution_options(synchronize_session=False)
+    )
+    detail = "The patient's intake arrived; its screening is recorded on this visit"
+    if result.needs_therapist_review:
+        detail += ": precautions need a therapist's review"
+    db.session.execute(
+        insert(AppointmentEvent),
+        [
+            dict(
+                appointment_id=i,
+                actor_id=patient_id,
+                action="intake_received",
+                detail=detail,
+                at=now,
+            )
+            for i in ids
+        ],
+    )
 
 
 def screening_of(intake: Intake) -> ScreeningResult:

@@ -22,7 +22,7 @@ from intake.models import (
     User,
 )
 from intake.permissions import Role
-from intake.services import forms_link, forms_pending
+from intake.services import demo_data, forms_link, forms_pending, intakes
 from intake.services.changes import load
 from intake.services.errors import ActionRefused
 from intake.services.forms_link import LinkProblem
@@ -264,3 +264,31 @@ def test_the_list_costs_the_same_queries_whatever_its_size(
     # The audit row, the visits with their patients, types, providers and locations, the
     # current intakes, the consent version and the consents.
     assert len(statements) == 5, statements
+
+
+def test_an_intake_sent_later_puts_its_precautions_on_the_booked_visit(
+    app, staff_booked, make_user
+):
+    """The desk booked before any screening: the intake the link brings in is screened onto
+    the visit, so a precaution reaches the therapist's review instead of going unseen."""
+    patient = make_user(first_name="Nina", last_name="New", email="nina@example.com")
+    now = datetime.now(UTC)
+    visit, _ = staff_booked(patient, next_weekday_at(now, 10, days_ahead=3))
+    answers = demo_data.patient_answers(
+        "Nina", "New", "nina@example.com", anticoagulants="yes", anticoagulants_detail="Apixaban"
+    )
+
+    with app.app_context():
+        before = db.session.get(Appointment, visit.id).revision
+        db.session.expire_all()
+        intakes.save_intake(db.session.get(User, patient.id), answers, now)
+        stored = db.session.get(Appointment, visit.id)
+        assert stored.intake_id is not None and stored.needs_review is True
+        assert stored.screening_snapshot and stored.revision == before + 1
+        [line] = db.session.scalars(
+            select(AppointmentEvent.detail).where(
+                AppointmentEvent.appointment_id == visit.id,
+                AppointmentEvent.action == "intake_received",
+            )
+        ).all()
+    assert "therapist's review" in line
