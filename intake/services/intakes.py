@@ -97,6 +97,9 @@ def _add_version(
         created_at=now,
     )
     db.session.add(intake)
+    # The account carries the contact details the front desk searches by.
+    account = db.session.get(User, patient_id)
+    account.phone, account.born_on = intake.phone, intake.born_on
     callbacks.open_for_screening(patient, intake, now, settings=settings, task_link=task_link)
     db.session.commit()
     return intake

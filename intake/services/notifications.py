@@ -92,8 +92,8 @@ def notify(
     # Every address first, then every row, in one INSERT without RETURNING: nothing reads
     # their ids, and SQLite returns ids one INSERT per row.
     letters = []
-    if kind in PATIENT_NOTICES:
-        patient = appointment.patient
+    # A caller the desk booked may have no email on file: nothing to queue for them.
+    if kind in PATIENT_NOTICES and (patient := appointment.patient).email:
         letters.append((PATIENT_NOTICES[kind], patient.email, kind, patient.first_name))
     if kind in STAFF_NOTICES:
         staff = [appointment.provider.user.email, settings.front_desk_email]
