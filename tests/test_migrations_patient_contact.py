@@ -98,6 +98,7 @@ def test_0014_goes_down_and_up_again_keeping_the_accounts(app_at_0013):
     flask_migrate.downgrade(revision="0013_check_ins")
     flask_migrate.upgrade()
 
-    assert db.session.scalar(
-        text("SELECT phone FROM users WHERE id = :id"), {"id": patient_id}
-    ) == "+19195550199"
+    assert (
+        db.session.scalar(text("SELECT phone FROM users WHERE id = :id"), {"id": patient_id})
+        == "+19195550199"
+    )

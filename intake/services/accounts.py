@@ -128,7 +128,9 @@ def user_for_reset_token(token: str, settings: ClinicSettings) -> User | None:
         if not isinstance(data, dict) or not isinstance(data.get("user"), int):
             return None
         user = db.session.get(User, data["user"])
-        if user is None or not user.active or not user.has_password or data.get("fp") != _fingerprint(user):
+        if user is None or not user.active or not user.has_password:
+            return None
+        if data.get("fp") != _fingerprint(user):
             return None
         return user
     return None
