@@ -115,10 +115,13 @@ def checked(
     now: datetime,
     review: bool = True,
     verb: str = "confirm",
+    waived: frozenset[Check] = frozenset(),
 ) -> Override | None:
     """None when every check passes, an Override when an admin gave a reason to go ahead;
-    otherwise SafetyRefused (ReviewNeeded when only the review is missing)."""
-    failures = failed_checks(facts_now(appointment, settings=settings, now=now), review=review)
+    otherwise SafetyRefused (ReviewNeeded when only the review is missing). `waived` checks
+    do not count (a staff booking leaves a missing consent to the forms pending)."""
+    facts = facts_now(appointment, settings=settings, now=now)
+    failures = tuple(f for f in failed_checks(facts, review=review) if f.check not in waived)
     if not failures:
         return None
     reason = " ".join(override_reason.split())[:MAX_REASON]
