@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..domain.availability import Interval, day_bounds
-from ..domain.calendar_grid import Booking, ColumnDay, Grid, build_grid
+from ..domain.calendar_grid import Booking, ColumnDay, Grid, build_grid, is_bookable
 from ..extensions import db
 from ..models import (
     Appointment,
@@ -44,6 +44,11 @@ class ClinicDay:
     visits: dict[int, Visit]  # by appointment id
     time_off: dict[int, list[TimeOff]]  # by provider id
     read_only: bool  # a therapist's view: no links to patients not their own
+    # The desk and admins book a caller into a free cell from this time on; None: no booking.
+    books_from: datetime | None = None
+
+    def bookable(self, row, cell) -> bool:
+        return self.books_from is not None and is_bookable(cell, row.start, self.books_from)
 
     @property
     def previous(self) -> date:
@@ -70,7 +75,12 @@ def pick_day(asked: date | None, location: Location, now: datetime) -> date:
 
 
 def clinic_day(
-    viewer: User, location: Location, day: date, *, settings: ClinicSettings
+    viewer: User,
+    location: Location,
+    day: date,
+    *,
+    settings: ClinicSettings,
+    now: datetime | None = None,
 ) -> ClinicDay:
     """The day's grid at the location, its visits and time off. The look goes on record
     first: its commit forgets what was loaded, and the visits must not each load again."""
@@ -109,7 +119,10 @@ def clinic_day(
     shown = {
         a.id: Visit(a, flags(a), not read_only or a.provider.user_id == viewer.id) for a in visits
     }
-    return ClinicDay(location, day, grid, {p.id: p for p in ordered}, shown, time_off, read_only)
+    books_from = now if viewer.role in (Role.FRONT_DESK, Role.ADMIN) else None
+    return ClinicDay(
+        location, day, grid, {p.id: p for p in ordered}, shown, time_off, read_only, books_from
+    )
 
 
 def _hours(location: Location, day: date) -> list[WorkingHours]:

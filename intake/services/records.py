@@ -1,6 +1,6 @@
 """What staff read about a patient: a record, or one request; answers in words, audited."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from ..formatting import long_date, phone_display
 from ..models import (
     Appointment,
     AppointmentEvent,
+    Callback,
     CheckIn,
     Intake,
     Provider,
@@ -32,6 +33,7 @@ from .confirmation import visit_facts
 from .consents import consents_with_state
 from .intakes import changed_answers, current_intake, intake_history
 from .notes import notes_of
+from .patients import Visits, callbacks_of, visits_of
 from .queue import ConsentStatus, Flag, consent_statuses, flags_of
 
 # The level in words; the page may add a colour (records/_findings.html), never instead.
@@ -75,6 +77,19 @@ class PatientRecord:
     consents: list[tuple[SignedConsent, ConsentState]]
     notes: list[Appointment]  # visits with a signed session note, newest first
     check_ins: list[CheckIn]  # answered, newest first
+    visits: Visits | None = None
+    callbacks: list[Callback] = field(default_factory=list)
+
+    @property
+    def consent_valid(self) -> bool:
+        return any(state is ConsentState.VALID for _, state in self.consents)
+
+    def forms_pending(self, appointment: Appointment) -> bool:
+        """An upcoming visit still waiting for the intake, or a needling visit for a valid
+        consent (the patient's forms as they stand now, not when it was booked)."""
+        if self.intake is None:
+            return True
+        return appointment.type.involves_dry_needling and not self.consent_valid
 
 
 # Answers kept from questions since removed from the questionnaire show under this heading.
@@ -187,6 +202,8 @@ def patient_record(
         consents=consents_with_state(patient_id, now, max_age),
         notes=notes_of(patient_id),
         check_ins=answered_check_ins(patient_id),
+        visits=visits_of(patient_id, now),
+        callbacks=callbacks_of(patient_id),
     )
 
 

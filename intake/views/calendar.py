@@ -32,5 +32,7 @@ def day():
     chosen = clinic_day.pick_day(asked, location, utcnow())
     if not form.date.errors:
         form.date.data = chosen
-    page = clinic_day.clinic_day(current_user, location, chosen, settings=current_settings())
+    page = clinic_day.clinic_day(
+        current_user, location, chosen, settings=current_settings(), now=utcnow()
+    )
     return render_template("calendar/day.html", page=page, form=form)
