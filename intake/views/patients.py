@@ -83,21 +83,28 @@ def _new_page(form, pick, *, status: int, similar=(), taken=None):
 
 @bp.get("/<int:patient_id>/book", endpoint="book")
 def book_page(patient_id: int):
-    return book_for.page(_book_target(patient_id), request.args)
+    target = _book_target(patient_id)
+    if not isinstance(target, book_for.Target):
+        return target
+    return book_for.page(target, request.args)
 
 
 @bp.post("/<int:patient_id>/book", endpoint="book_post")
 def book_post(patient_id: int):
-    return book_for.book(_book_target(patient_id))
+    target = _book_target(patient_id)
+    if not isinstance(target, book_for.Target):
+        return target
+    return book_for.book(target)
 
 
-def _book_target(patient_id: int) -> book_for.Target:
-    """Whom the page books for; the look at the patient is audited."""
+def _book_target(patient_id: int):
+    """Whom the page books for, the look at the patient audited; a deactivated patient's
+    record instead, saying why."""
     try:
         patient = staff_booking.bookable_patient(patient_id)
     except ActionRefused as refused:
         flash(str(refused), "error")
-        abort(409)
+        return redirect(url_for("records.patient", patient_id=patient_id))
     if patient is None:
         abort(404)
     audit.record(

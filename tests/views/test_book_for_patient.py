@@ -337,3 +337,21 @@ def test_when_both_pass_their_checks_the_database_lets_one_win(
     assert answer.status_code == 409
     assert "Another appointment now holds that time." in answer.get_data(as_text=True)
     assert appointments_of(app, caller) == []
+
+
+def test_a_deactivated_patient_is_not_booked_for(app, clinic, desk, ready_patient):
+    from intake.models import User
+
+    patient = ready_patient()
+    with app.app_context():
+        db.session.get(User, patient.id).active = False
+        db.session.commit()
+    client = signed_in(app, desk)
+    start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
+
+    answer = client.post(
+        f"/staff/patients/{patient.id}/book", data=booking(clinic, start), follow_redirects=True
+    )
+
+    assert "not an active patient" in answer.get_data(as_text=True)
+    assert appointments_of(app, patient) == []
