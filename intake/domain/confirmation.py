@@ -31,6 +31,7 @@ class VisitFacts:
     absolute_reasons: tuple[str, ...] = ()  # the current intake's absolute findings, in words
     needs_review: bool = False
     review_outcome: str | None = None  # cleared, not_suitable, or None (not reviewed yet)
+    has_intake: bool = True  # a current questionnaire
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,40 @@ class Failure:
 _SIGN_AGAIN = "they must sign again before this visit is confirmed."
 
 
-def failed_checks(facts: VisitFacts, *, review: bool = True) -> tuple[Failure, ...]:
+class Form(StrEnum):
+    """What a patient fills in before a visit, in the order they meet them."""
+
+    INTAKE = "intake"
+    CONSENT = "consent"
+
+
+# A consent the patient simply has yet to sign (again): a form to send, not a refusal. A
+# withdrawn consent is the patient's "no", which only a conversation can change.
+_TO_SIGN = (None, ConsentState.EXPIRED, ConsentState.SUPERSEDED)
+
+
+def missing_forms(
+    *, involves_dry_needling: bool, has_intake: bool, consent_state: ConsentState | None
+) -> tuple[Form, ...]:
+    """The forms a patient still has to fill in for a visit of this kind: a current
+    questionnaire always, and for dry needling a valid signature of the current consent."""
+    missing = [] if has_intake else [Form.INTAKE]
+    if involves_dry_needling and consent_state in _TO_SIGN:
+        missing.append(Form.CONSENT)
+    return tuple(missing)
+
+
+def failed_checks(
+    facts: VisitFacts, *, review: bool = True, forms_may_follow: bool = False
+) -> tuple[Failure, ...]:
     """Every check the visit fails, in the order staff would fix them; () when it may go ahead.
-    `review=False` leaves the therapist's review out (a moved visit is reviewed again later)."""
+    `review=False` leaves the therapist's review out (a moved visit is reviewed again later).
+    `forms_may_follow=True` (the desk booking for a caller): a consent not yet signed is no
+    failure, the visit goes ahead "forms pending"; a withdrawn one still fails."""
     failures = []
     if facts.involves_dry_needling:
-        if (consent := _consent_failure(facts.consent)) is not None:
+        to_follow = forms_may_follow and facts.consent.state in _TO_SIGN
+        if not to_follow and (consent := _consent_failure(facts.consent)) is not None:
             failures.append(Failure(Check.CONSENT, consent))
         if facts.absolute_reasons:
             failures.append(

@@ -90,6 +90,7 @@ def visit_facts(
         absolute_reasons=absolute,
         needs_review=appointment.needs_review,
         review_outcome=appointment.review_outcome,
+        has_intake=intake is not None,
     )
 
 
@@ -115,13 +116,14 @@ def checked(
     now: datetime,
     review: bool = True,
     verb: str = "confirm",
-    waived: frozenset[Check] = frozenset(),
+    forms_may_follow: bool = False,
 ) -> Override | None:
     """None when every check passes, an Override when an admin gave a reason to go ahead;
-    otherwise SafetyRefused (ReviewNeeded when only the review is missing). `waived` checks
-    do not count (a staff booking leaves a missing consent to the forms pending)."""
+    otherwise SafetyRefused (ReviewNeeded when only the review is missing). With
+    `forms_may_follow`, forms the patient has yet to fill in refuse nothing (the visit is then
+    forms pending, services/forms_pending.py); withdrawn consent and absolute findings do."""
     facts = facts_now(appointment, settings=settings, now=now)
-    failures = tuple(f for f in failed_checks(facts, review=review) if f.check not in waived)
+    failures = failed_checks(facts, review=review, forms_may_follow=forms_may_follow)
     if not failures:
         return None
     reason = " ".join(override_reason.split())[:MAX_REASON]

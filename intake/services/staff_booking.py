@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..database import begin_write
 from ..domain.availability import group_by_day
-from ..domain.confirmation import Check, Failure, failed_checks
+from ..domain.confirmation import Failure, failed_checks
 from ..extensions import db
 from ..models import (
     Appointment,
@@ -45,8 +45,6 @@ URGENT_NEEDS_A_CALL = (
 URGENT_NEEDS_ANY_CALL = (
     "This patient reported an urgent finding: log a call on their callback before booking."
 )
-# Missing forms do not refuse a booking from the patient record: the visit waits for them.
-FORMS_LATER = frozenset({Check.CONSENT})
 
 
 @dataclass(frozen=True)
@@ -57,8 +55,10 @@ class Subject:
     callback_id: int | None = None
 
     @property
-    def waived(self) -> frozenset[Check]:
-        return frozenset() if self.callback_id is not None else FORMS_LATER
+    def forms_may_follow(self) -> bool:
+        """From the patient record, forms yet to fill in refuse nothing: the visit is booked
+        with its forms pending (a withdrawn consent and absolute findings still refuse)."""
+        return self.callback_id is None
 
 
 TAKEN = "Another appointment now holds that time."
@@ -128,14 +128,16 @@ def free_times(
 def failures_for(
     patient: User,
     kind: AppointmentType,
-    waived: frozenset[Check] = frozenset(),
+    forms_may_follow: bool = False,
     *,
     settings: ClinicSettings,
     now: datetime,
 ) -> tuple[Failure, ...]:
     """What would refuse a visit of this type for the patient, to warn up front."""
-    facts = confirmation.facts_now(_draft(patient, kind, settings, now), settings=settings, now=now)
-    return tuple(f for f in failed_checks(facts) if f.check not in waived)
+    return failed_checks(
+        confirmation.facts_now(_draft(patient, kind, settings, now), settings=settings, now=now),
+        forms_may_follow=forms_may_follow,
+    )
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def book(
             settings=settings,
             now=now,
             verb="book it",
-            waived=subject.waived,
+            forms_may_follow=subject.forms_may_follow,
         )
         if appointment.urgent:
             _require_call(patient.id, callback)

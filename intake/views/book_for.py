@@ -106,7 +106,7 @@ def _times(target: Target, chosen, first):
         return {}, "", ()
     settings, now = current_settings(), utcnow()
     failures = staff_booking.failures_for(
-        target.patient, kind, target.subject.waived, settings=settings, now=now
+        target.patient, kind, target.subject.forms_may_follow, settings=settings, now=now
     )
     try:
         require_offered(provider, kind, settings, now)

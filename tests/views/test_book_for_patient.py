@@ -355,3 +355,23 @@ def test_a_deactivated_patient_is_not_booked_for(app, clinic, desk, ready_patien
 
     assert "not an active patient" in answer.get_data(as_text=True)
     assert appointments_of(app, patient) == []
+
+
+def test_a_withdrawn_consent_is_the_patients_no_and_still_refuses(app, clinic, desk, ready_patient):
+    from intake.models import ConsentWithdrawal, SignedConsent
+
+    patient = ready_patient()
+    with app.app_context():
+        signed = db.session.scalars(
+            select(SignedConsent).where(SignedConsent.patient_id == patient.id)
+        ).one()
+        db.session.add(ConsentWithdrawal(consent_id=signed.id, reason="", ip_address="1.2.3.4"))
+        db.session.commit()
+    client = signed_in(app, desk)
+    start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
+
+    answer = client.post(f"/staff/patients/{patient.id}/book", data=booking(clinic, start))
+
+    assert answer.status_code == 409
+    assert "withdrew consent" in answer.get_data(as_text=True)
+    assert appointments_of(app, patient) == []
