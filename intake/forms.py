@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -493,6 +494,51 @@ class BookForPatientForm(FlaskForm):
         filters=[strip],
         id="book-override-reason",
     )
+
+
+# --- the front desk's patients: search, and a new patient for a caller --------------------
+
+# A free calendar cell carries these through the search and the new-patient form to booking.
+ID_OR_BLANK = [Optional(), Regexp(r"^\d{1,9}$")]
+
+
+class PatientSearchForm(GetForm):
+    q = SearchField(
+        "Name, phone, email or date of birth", [Optional(), Length(max=100)], filters=[strip]
+    )
+    provider = HiddenField(validators=ID_OR_BLANK)
+    location = HiddenField(validators=ID_OR_BLANK)
+    start = HiddenField(validators=[Optional(), Length(max=40)])
+
+
+class NewPatientForm(FlaskForm):
+    first_name = StringField("First name", [required(), Length(max=SHORT)], filters=[strip])
+    last_name = StringField("Last name", [required(), Length(max=SHORT)], filters=[strip])
+    born_on = DateField(
+        "Date of birth",
+        [required("Enter the date of birth, such as 1980-04-02 or 04/02/1980.")],
+        format=["%Y-%m-%d", "%m/%d/%Y"],
+    )
+    phone = StringField(
+        "Phone", [required("Enter a phone number we can call."), PhoneNumber()], filters=[strip]
+    )
+    email = EmailField(
+        "Email (optional)",
+        [Optional(), Length(max=254), Email("Enter a valid email, or leave it empty.")],
+        filters=[strip],
+    )
+    # Ticked after the page warned that a patient with this name and birth date exists.
+    same_person_checked = BooleanField("This is a different person: create a new patient")
+    provider = HiddenField(validators=ID_OR_BLANK)
+    location = HiddenField(validators=ID_OR_BLANK)
+    start = HiddenField(validators=[Optional(), Length(max=40)])
+
+    def validate_born_on(self, field):
+        today = clinic_today()
+        if field.data >= today:
+            raise ValidationError("The date of birth must be in the past.")
+        if age_on(field.data, today) >= OLDEST_PLAUSIBLE_AGE:
+            raise ValidationError("Please check the year of the date of birth.")
 
 
 # --- after a needling visit: the check-in, worded in domain/aftercare.py ------------------

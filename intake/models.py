@@ -75,8 +75,14 @@ def one_of(kind: type[StrEnum], name: str) -> Enum:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    # The patients page lists patients by name: read off the index, a page at a time.
+    __table_args__ = (Index("ix_users_role_name", "role", "last_name", "first_name", "id"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None for a caller the front desk booked who gave no email; unique among those given
+    # (NULLs never collide in a unique constraint, on SQLite as on PostgreSQL).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # "" for an account made by staff for a caller: no password matches it (see accounts.py).
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(one_of(Role, "role_known"), default=Role.PATIENT, index=True)
     first_name: Mapped[str] = mapped_column(String(100))
@@ -86,6 +92,9 @@ class User(UserMixin, db.Model):
     # remember-me cookie made before then stops working (see get_id).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A patient's contact details, copied from their current intake on every save (E.164).
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    born_on: Mapped[date | None] = mapped_column(index=True)
 
     provider: Mapped["Provider | None"] = relationship(
         back_populates="user", foreign_keys="Provider.user_id"
@@ -103,6 +112,10 @@ class User(UserMixin, db.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
 
     def __repr__(self) -> str:  # no personal data: reprs end up in logs
         return f"<User {self.id} {self.role}>"

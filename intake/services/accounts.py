@@ -60,8 +60,8 @@ def authenticate(email: str, password: str) -> User | None:
         user = find_user_by_email(normalise_email(email))
     except InvalidEmail:
         user = None
-    if user is None or not user.active:
-        verify_password(_DUMMY_HASH, password)
+    if user is None or not user.active or not user.has_password:
+        verify_password(_DUMMY_HASH, password)  # the same time taken, whatever the reason
         return None
     if not verify_password(user.password_hash, password):
         return None
@@ -128,7 +128,9 @@ def user_for_reset_token(token: str, settings: ClinicSettings) -> User | None:
         if not isinstance(data, dict) or not isinstance(data.get("user"), int):
             return None
         user = db.session.get(User, data["user"])
-        if user is None or not user.active or data.get("fp") != _fingerprint(user):
+        if user is None or not user.active or not user.has_password:
+            return None
+        if data.get("fp") != _fingerprint(user):
             return None
         return user
     return None
@@ -142,7 +144,8 @@ def send_reset_link(email: str, make_link: Callable[[str], str], settings: Clini
         user = find_user_by_email(normalise_email(email))
     except InvalidEmail:
         user = None
-    if user is not None and user.active:
+    # An account the front desk made for a caller has no password to reset: silent too.
+    if user is not None and user.active and user.has_password:
         db.session.add(
             OutboxMessage(
                 kind="password_reset",

@@ -34,7 +34,11 @@ class AlreadyAnswered(Exception):
 
 def start(appointment: Appointment, *, settings: ClinicSettings, now: datetime) -> None:
     """At completion, in its transaction: the aftercare email and the check-in to send later.
-    One per visit: a visit is completed once, and check_ins.appointment_id is unique."""
+    One per visit: a visit is completed once, and check_ins.appointment_id is unique. A
+    patient with no email on file gets neither: the therapist gives aftercare in person."""
+    patient = appointment.patient
+    if not patient.email:
+        return
     db.session.add(
         CheckIn(
             appointment_id=appointment.id,
@@ -44,7 +48,7 @@ def start(appointment: Appointment, *, settings: ClinicSettings, now: datetime) 
         )
     )
     patient = appointment.patient
-    if patient.email is None:  # booked by phone without an email: the desk tells them
+    if not patient.email:  # booked by phone without an email: the desk tells them
         return
     db.session.execute(
         insert(OutboxMessage),
@@ -80,6 +84,13 @@ def queue_check_ins(
         .with_for_update(skip_locked=True, of=CheckIn)
     ).all()
     due = [c for c in due if still_worth_sending(c.due_at, now, settings.check_in_link_life)]
+    # Nowhere to send it (the email was removed since): marked sent, never queued.
+    unsendable = [c for c in due if not c.patient.email]
+    due = [c for c in due if c.patient.email]
+    if unsendable:
+        db.session.execute(
+            update(CheckIn).where(CheckIn.id.in_([c.id for c in unsendable])).values(sent_at=now)
+        )
     if due:
         db.session.execute(
             insert(OutboxMessage),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..domain.availability import Interval, day_bounds
-from ..domain.calendar_grid import Booking, ColumnDay, Grid, build_grid
+from ..domain.calendar_grid import Booking, ColumnDay, Grid, build_grid, is_bookable
 from ..extensions import db
 from ..models import (
     Appointment,
@@ -44,6 +44,11 @@ class ClinicDay:
     visits: dict[int, Visit]  # by appointment id
     time_off: dict[int, list[TimeOff]]  # by provider id
     read_only: bool  # a therapist's view: no links to patients not their own
+    # The desk and admins book a caller into a free cell from this time on; None: no booking.
+    books_from: datetime | None = None
+
+    def bookable(self, row, cell) -> bool:
+        return self.books_from is not None and is_bookable(cell, row.start, self.books_from)
 
     @property
     def previous(self) -> date:
@@ -118,7 +123,10 @@ def clinic_day(
         )
         for a in visits
     }
-    return ClinicDay(location, day, grid, {p.id: p for p in ordered}, shown, time_off, read_only)
+    books_from = now if viewer.role in (Role.FRONT_DESK, Role.ADMIN) else None
+    return ClinicDay(
+        location, day, grid, {p.id: p for p in ordered}, shown, time_off, read_only, books_from
+    )
 
 
 def _hours(location: Location, day: date) -> list[WorkingHours]:

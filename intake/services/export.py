@@ -84,7 +84,7 @@ def export_rows(first_day: date, last_day: date, zone: str, chunk: int = 500):
                 place,
                 kind,
                 f"{first} {last}",
-                email,
+                email or "",
                 phone_display(phone) if phone else "",
                 local_datetime(created, zone).isoformat(timespec="minutes"),
             )

@@ -97,6 +97,9 @@ def _add_version(
         created_at=now,
     )
     db.session.add(intake)
+    # The account carries the contact details the front desk searches by.
+    account = db.session.get(User, patient_id)
+    account.phone, account.born_on = intake.phone, intake.born_on
     db.session.flush()
     _screen_visits_booked_without_it(patient_id, intake, result, now)
     callbacks.open_for_screening(patient, intake, now, settings=settings, task_link=task_link)

@@ -125,7 +125,7 @@ def notify(
     # their ids, and SQLite returns ids one INSERT per row.
     letters = []
     patient = appointment.patient
-    if kind in PATIENT_NOTICES and patient.email is not None:  # booked by phone, no email
+    if kind in PATIENT_NOTICES and patient.email:  # booked by phone, no email
         letters.append((PATIENT_NOTICES[kind], patient.email, kind, "patient"))
     if kind in STAFF_NOTICES:
         staff = [appointment.provider.user.email, settings.front_desk_email]

@@ -1,6 +1,6 @@
 """What staff read about a patient: a record, or one request; answers in words, audited."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from ..formatting import long_date, phone_display
 from ..models import (
     Appointment,
     AppointmentEvent,
+    Callback,
     CheckIn,
     Intake,
     Provider,
@@ -25,13 +26,14 @@ from ..models import (
     User,
 )
 from ..permissions import STAFF_ROLES, Role
-from . import audit
+from . import audit, forms_pending
 from .access import may_see_patient
 from .aftercare import answered_check_ins
 from .confirmation import visit_facts
 from .consents import consents_with_state
 from .intakes import changed_answers, current_intake, intake_history
 from .notes import notes_of
+from .patients import Visits, callbacks_of, visits_of
 from .queue import ConsentStatus, Flag, consent_statuses, flags_of
 
 # The level in words; the page may add a colour (records/_findings.html), never instead.
@@ -75,6 +77,21 @@ class PatientRecord:
     consents: list[tuple[SignedConsent, ConsentState]]
     notes: list[Appointment]  # visits with a signed session note, newest first
     check_ins: list[CheckIn]  # answered, newest first
+    visits: Visits | None = None
+    callbacks: list[Callback] = field(default_factory=list)
+
+    @property
+    def consent_valid(self) -> bool:
+        return any(state is ConsentState.VALID for _, state in self.consents)
+
+    def forms_pending(self, appointment: Appointment) -> bool:
+        """The forms-pending rule of the calendar and the desk's list, from the patient's
+        forms as they stand now (newest consent first) and the visit's "on paper" mark."""
+        state = ConsentState.VALID if self.consent_valid else None
+        if state is None and self.consents:
+            state = self.consents[0][1]
+        missing = forms_pending.missing_for(appointment, self.intake is not None, state)
+        return forms_pending.is_pending(appointment, missing)
 
 
 # Answers kept from questions since removed from the questionnaire show under this heading.
@@ -187,6 +204,8 @@ def patient_record(
         consents=consents_with_state(patient_id, now, max_age),
         notes=notes_of(patient_id),
         check_ins=answered_check_ins(patient_id),
+        visits=visits_of(patient_id, now),
+        callbacks=callbacks_of(patient_id),
     )
 
 

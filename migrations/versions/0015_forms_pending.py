@@ -1,7 +1,7 @@
 """forms pending: the forms link's last sending and "completing on paper at arrival"
 
 Revision ID: 0015_forms_pending
-Revises: 0013_check_ins
+Revises: 0014_patient_contact
 Create Date: 2026-12-03 07:15:00
 
 A visit the desk books for a patient who lacks a current intake or consent is "forms
@@ -18,7 +18,7 @@ from intake import guards
 
 # revision identifiers, used by Alembic.
 revision = '0015_forms_pending'
-down_revision = '0013_check_ins'
+down_revision = '0014_patient_contact'
 branch_labels = None
 depends_on = None
 

@@ -93,6 +93,11 @@ PAGES: dict[str, list[Visit]] = {
     "callbacks.index": page("front_desk", "/staff/callbacks"),
     "callbacks.show": page("front_desk", "/staff/callbacks/{w.callback_a}"),
     "callbacks.book_page": page("front_desk", "/staff/callbacks/{w.cleared_a}/book"),
+    "patients.index": page("front_desk", "/staff/patients")
+    + page("front_desk", "/staff/patients?q=Lopez")
+    + page("front_desk", "/staff/patients?new=booking"),
+    "patients.new": page("front_desk", "/staff/patients/new", errors=True),
+    "patients.book": page("front_desk", "/staff/patients/{w.patient_a}/book"),
     "forms_pending.index": page("front_desk", "/staff/forms-pending")
     + page("front_desk", "/staff/forms-pending?date={w.visit_a_day}"),
     "staff_waitlist.index": page("front_desk", "/staff/waitlist")

@@ -59,6 +59,9 @@ CALLBACK_A = {"callback_id": "{w.callback_a}"}
 CLEARED_A = {"callback_id": "{w.cleared_a}"}
 BOOK_FOR_A = {"provider": "{w.provider_x}", "location": "{w.place}", "type": "{w.kind}",
               "start": "{w.free_1700}"}
+PATIENT_A = {"patient_id": "{w.patient_a}"}
+NEW_PATIENT = dict(first_name="Carl", last_name="Caller", born_on="05/06/1971",
+                   phone="919-555-0142", email="")
 DRAFT = {"version_id": "{w.draft}"}
 MEMBER = {"user_id": "{w.member}"}
 SLOT = {"slug": "xavier", "location": "{w.place}", "type": "{w.kind}", "start": "{w.free_1400}"}
@@ -179,6 +182,11 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("staff_waitlist.new", "GET"): P(A.DESK, {"patient": "{w.patient_a}"}),
     ("staff_waitlist.new", "POST"): P(A.DESK, {"patient": "{w.patient_a}"}, WISH),
     ("staff_waitlist.remove", "POST"): P(A.DESK, {"entry_id": "{w.entry_a}"}),
+    ("patients.index", "GET"): P(A.DESK, {"q": "Lopez"}),
+    ("patients.new", "GET"): P(A.DESK),
+    ("patients.new", "POST"): P(A.DESK, form=NEW_PATIENT),
+    ("patients.book", "GET"): P(A.DESK, PATIENT_A),
+    ("patients.book_post", "POST"): P(A.DESK, PATIENT_A, BOOK_FOR_A),
     # Therapists, each their own
     ("schedule.view", "GET"): P(A.THERAPIST),
     # A dry-needling visit is completed by signing its note; a no-show needs none.

@@ -64,6 +64,8 @@ POST_FORMS = {
     "callbacks.log_call": (Role.FRONT_DESK, forms.CallLogForm),
     "callbacks.close": (Role.FRONT_DESK, forms.CloseCallbackForm),
     "callbacks.book": (Role.FRONT_DESK, forms.BookForPatientForm),
+    "patients.new": (Role.FRONT_DESK, forms.NewPatientForm),
+    "patients.book_post": (Role.FRONT_DESK, forms.BookForPatientForm),
     "schedule.mark": (Role.THERAPIST, forms.OutcomeForm),
     "schedule.review": (Role.THERAPIST, forms.ReviewForm),
     "schedule.note": (Role.THERAPIST, forms.NeedlingNoteForm),

@@ -33,6 +33,7 @@ ROLE_OF_BLUEPRINT = {
     "calendar": Role.FRONT_DESK,
     "callbacks": Role.FRONT_DESK,
     "records": Role.FRONT_DESK,
+    "patients": Role.FRONT_DESK,
     "schedule": Role.THERAPIST,
     "appointments": Role.PATIENT,
     "intake": Role.PATIENT,

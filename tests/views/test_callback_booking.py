@@ -240,7 +240,7 @@ def test_the_databases_no_overlap_rule_is_the_last_guard(
     app, clinic, cleared, make_user, make_appointment, monkeypatch
 ):
     """Someone took the time between the check and the write: the constraint refuses it."""
-    from intake.services import callback_booking
+    from intake.services import staff_booking
 
     patient, callback, client = cleared
     start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
@@ -252,7 +252,7 @@ def test_the_databases_no_overlap_rule_is_the_last_guard(
         start,
         status=AppointmentStatus.CONFIRMED,
     )
-    monkeypatch.setattr(callback_booking, "still_free", lambda *args, **kwargs: None)
+    monkeypatch.setattr(staff_booking, "still_free", lambda *args, **kwargs: None)
 
     answer = client.post(f"/staff/callbacks/{callback.id}/book", data=booking(clinic, start))
 

@@ -1,6 +1,8 @@
-"""Booking on a patient's behalf once a callback closed "cleared to book": the front desk
-picks a free time from the same availability engine, and the visit is saved confirmed under
-the same safety checks as confirming a request, in one commit with its record."""
+"""Booking on a patient's behalf, by the front desk: for a caller from the patient record or
+the calendar, or once a callback closed "cleared to book". The desk picks a free time from the
+same availability engine, and the visit is saved confirmed under the same safety checks as
+confirming a request, in one commit with its record. A missing intake or consent does not
+refuse: the visit is saved with its forms pending (services/forms_pending.py)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -40,6 +42,19 @@ NOT_A_PATIENT = "This account is not an active patient account, so no visit can 
 URGENT_NEEDS_A_CALL = (
     "This patient reported an urgent finding: log a call on the callback before booking."
 )
+URGENT_NEEDS_ANY_CALL = (
+    "This patient reported an urgent finding: log a call on their callback before booking."
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom the visit is for, and the cleared callback it is booked from, if any."""
+
+    patient_id: int
+    callback_id: int | None = None
+
+
 TAKEN = "Another appointment now holds that time."
 
 
@@ -58,9 +73,22 @@ def bookable_callback(callback_id: int) -> Callback | None:
 def require_bookable(callback: Callback) -> None:
     if callback.status != CallbackStatus.CLOSED or callback.outcome != CallbackOutcome.CLEARED:
         raise ActionRefused(NOT_CLEARED)
-    patient = callback.patient
+    require_active_patient(callback.patient)
+
+
+def require_active_patient(patient: User) -> None:
     if patient.role != Role.PATIENT or not patient.active:
         raise ActionRefused(NOT_A_PATIENT)
+
+
+def bookable_patient(patient_id: int) -> User | None:
+    """The patient; None when there is no such patient account (a 404). ActionRefused, in
+    words, when the account is deactivated."""
+    patient = db.session.get(User, patient_id)
+    if patient is None or patient.role != Role.PATIENT:
+        return None
+    require_active_patient(patient)
+    return patient
 
 
 def active_providers() -> list[Provider]:
@@ -84,13 +112,15 @@ def free_times(
 
 
 def failures_for(
-    callback: Callback, kind: AppointmentType, *, settings: ClinicSettings, now: datetime
+    patient: User,
+    kind: AppointmentType,
+    *,
+    settings: ClinicSettings,
+    now: datetime,
 ) -> tuple[Failure, ...]:
-    """What would refuse a visit of this type for the callback's patient, to warn up front."""
+    """What would refuse a visit of this type for the patient, to warn up front."""
     return failed_checks(
-        confirmation.facts_now(
-            _draft(callback.patient, kind, settings, now), settings=settings, now=now
-        ),
+        confirmation.facts_now(_draft(patient, kind, settings, now), settings=settings, now=now),
         forms_may_follow=True,
     )
 
@@ -104,7 +134,7 @@ class Booking:
 
 
 def book(
-    callback_id: int,
+    subject: Subject,
     actor: User,
     booking: Booking,
     override_reason: str = "",
@@ -112,16 +142,15 @@ def book(
     settings: ClinicSettings,
     now: datetime,
 ) -> Appointment:
-    """A confirmed visit for the callback's patient at a free time, booked by `actor`, with
-    its history line, audit rows and the patient's "confirmed" email, in one commit; the
-    callback is linked to it. LookupError for a missing callback; ActionRefused (SafetyRefused
-    for a failed safety check, SlotTaken for a time no longer free) with nothing written."""
+    """A confirmed visit for the patient at a free time, booked by `actor`, with its history
+    line, audit rows and the patient's "confirmed" email (when they have an email), in one
+    commit; a callback booked from is linked to it. LookupError for a missing patient or
+    callback; ActionRefused (SafetyRefused for a failed safety check, SlotTaken for a time no
+    longer free) with nothing written."""
     actor_id = actor.id
     begin_write(db.session, booking.provider_id)
     try:
-        callback = bookable_callback(callback_id)
-        if callback is None:
-            raise LookupError(callback_id)
+        patient, callback = _subject(subject)
         kind = db.session.get(AppointmentType, booking.type_id)
         if kind is None or not kind.active:
             raise ActionRefused("Please choose one of the appointment types we offer.")
@@ -129,7 +158,7 @@ def book(
         if not provider.user.active:
             raise ActionRefused("Please choose a provider and one of their locations.")
         choice = SlotChoice(provider, location, kind)
-        appointment = _draft(callback.patient, kind, settings, now)
+        appointment = _draft(patient, kind, settings, now)
         appointment.provider_id, appointment.location_id = provider.id, location.id
         appointment.status = AppointmentStatus.CONFIRMED
         appointment.updated_at = now
@@ -142,10 +171,12 @@ def book(
             settings=settings,
             now=now,
             verb="book it",
-            forms_may_follow=True,  # missing forms make the visit forms pending instead
+            # Forms yet to fill in refuse nothing: the visit is booked with its forms pending
+            # and the patient is sent the link (a withdrawn consent, absolute findings refuse).
+            forms_may_follow=True,
         )
         if appointment.urgent:
-            _require_call(callback)
+            _require_call(patient.id, callback)
         require_offered(provider, kind, settings, now)
         still_free(appointment, choice, booking.starts_at, now, settings)
         db.session.add(appointment)
@@ -155,31 +186,60 @@ def book(
             db.session.rollback()
             rules = staff_rules(kind, settings)
             raise SlotTaken(TAKEN, next_free(choice, booking.starts_at, now, rules)) from None
-        if callback.appointment_id is None:
+        if callback is not None and callback.appointment_id is None:
             callback.appointment_id = appointment.id
-        forms_pending.after_staff_booking(appointment, actor, settings=settings, now=now)
+        missing = forms_pending.after_staff_booking(appointment, actor, settings=settings, now=now)
     except SafetyRefused as refused:
         db.session.rollback()
-        _record_refusal(callback_id, actor_id, refused)
+        _record_refusal(subject, actor_id, refused)
         raise
     except BaseException:
         db.session.rollback()
         raise
-    detail = f"booked by {actor.full_name} for the patient after a call"
+    return changes.record(
+        appointment,
+        _booked(subject, actor, override, forms_pending=bool(missing)),
+        actor,
+        None,
+        settings=settings,
+        now=now,
+    )
+
+
+def _subject(subject: Subject) -> tuple[User, Callback | None]:
+    if subject.callback_id is None:
+        patient = bookable_patient(subject.patient_id)
+        if patient is None:
+            raise LookupError(subject.patient_id)
+        return patient, None
+    callback = bookable_callback(subject.callback_id)
+    if callback is None or callback.patient_id != subject.patient_id:
+        raise LookupError(subject.callback_id)
+    return callback.patient, callback
+
+
+def _booked(subject: Subject, actor: User, override, *, forms_pending: bool) -> Change:
+    if subject.callback_id is not None:
+        detail = f"booked by {actor.full_name} for the patient after a call"
+        booked_detail = {"callback_id": subject.callback_id}
+    else:
+        detail = f"booked by {actor.full_name} for the patient"
+        booked_detail = {"from": "patient_record"}
+    if forms_pending:  # the hook's history line says which forms
+        booked_detail["forms_pending"] = True
     if override is not None:
         detail += f". {override.history_line()}"
-    booked = Change(
+    return Change(
         "booked",
         AppointmentStatus.CONFIRMED,
         detail=detail[:1000],
         notify="confirmed",
         audit=("booked_for_patient",) + ((override.audit_action,) if override else ()),
         audit_detail={
-            "booked_for_patient": {"callback_id": callback_id},
+            "booked_for_patient": booked_detail,
             **({override.audit_action: override.audit_detail("booked")} if override else {}),
         },
     )
-    return changes.record(appointment, booked, actor, None, settings=settings, now=now)
 
 
 def _draft(patient: User, kind: AppointmentType, settings: ClinicSettings, now: datetime):
@@ -200,21 +260,26 @@ def _draft(patient: User, kind: AppointmentType, settings: ClinicSettings, now: 
     return appointment
 
 
-def _require_call(callback: Callback) -> None:
-    """An urgent patient is booked only after someone spoke, or tried to, on this callback."""
-    called = db.session.scalar(select(exists().where(CallLog.callback_id == callback.id)))
-    if not called:
-        raise ActionRefused(URGENT_NEEDS_A_CALL)
+def _require_call(patient_id: int, callback: Callback | None) -> None:
+    """An urgent patient is booked only after someone spoke, or tried to, on this callback
+    (from the patient record: on one of their callbacks)."""
+    if callback is not None:
+        about, refusal = CallLog.callback_id == callback.id, URGENT_NEEDS_A_CALL
+    else:
+        about = (CallLog.patient_id == patient_id) & CallLog.callback_id.is_not(None)
+        refusal = URGENT_NEEDS_ANY_CALL
+    if not db.session.scalar(select(exists().where(about))):
+        raise ActionRefused(refusal)
 
 
-def _record_refusal(callback_id: int, actor_id: int, refused: SafetyRefused) -> None:
-    patient_id = db.session.scalar(select(Callback.patient_id).where(Callback.id == callback_id))
+def _record_refusal(subject: Subject, actor_id: int, refused: SafetyRefused) -> None:
+    on_callback = subject.callback_id is not None
     audit.record(
         "book_for_patient_refused",
         actor_id=actor_id,
-        object_type="callback",
-        object_id=callback_id,
-        patient_id=patient_id,
+        object_type="callback" if on_callback else "user",
+        object_id=subject.callback_id if on_callback else subject.patient_id,
+        patient_id=subject.patient_id,
         detail=confirmation.failures_detail(refused.failures),
         commit=True,
     )
