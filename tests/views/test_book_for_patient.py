@@ -68,6 +68,7 @@ def test_the_desk_books_a_ready_patient_from_their_record(
     record = client.get(f"/records/patients/{patient.id}").get_data(as_text=True)
     assert f'href="/staff/patients/{patient.id}/book"' in record
     assert "Book for this patient" in record
+    assert f'href="/staff/waitlist/new?patient={patient.id}"' in record  # or wait for a time
     page = client.get(f"/staff/patients/{patient.id}/book").get_data(as_text=True)
     assert "Back to the patient record" in page
     assert f'name="start" value="{slot(start)}"' in page
