@@ -1,7 +1,7 @@
 """Offering a freed time to waiting patients: in waitlist order, a few at once, each by email
 with a signed link; offers run out, and the worker offers the time to the next ones."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,8 @@ class FreedTime:
     location_id: int
     type_id: int
     starts_at: datetime
+    # Whose visit held it: they let it go, so it is not offered back to them.
+    freed_by: int | None = field(default=None, compare=False)
 
 
 def time_held(appointment: Appointment) -> FreedTime | None:
@@ -50,6 +52,7 @@ def time_held(appointment: Appointment) -> FreedTime | None:
         appointment.location_id,
         appointment.type_id,
         appointment.starts_at,
+        appointment.patient_id,
     )
 
 
@@ -92,7 +95,7 @@ def offer_time(freed: FreedTime, *, settings: ClinicSettings, now: datetime) -> 
     day = local.date()
     if freed.starts_at not in slots_between(choice, day, day, now, rules_for(kind, settings)):
         return []
-    offered = {patient_id for patient_id, _ in open_before}
+    offered = {patient_id for patient_id, _ in open_before} | {freed.freed_by}
     made = []
     for entry in _waiting_for(freed, day):
         if entry.patient_id in offered or not fits(

@@ -291,3 +291,21 @@ def test_the_mail_worker_expires_offers_and_offers_the_time_on(app, runner, wait
 
     assert "waitlist offers expired 2" in result.output
     assert [(p, s) for p, s, _ in offers_of(app)][-1] == (third.id, "offered")
+
+
+def test_the_patient_who_lets_a_time_go_is_not_offered_it_back(
+    app, clinic, waiting, make_appointment, desk, now, freed_at
+):
+    first, second = waiting(2)
+    # The first waiting patient already holds the time (booked by phone) and cancels it.
+    own = make_appointment(
+        first,
+        clinic.provider,
+        clinic.location,
+        clinic.type,
+        freed_at,
+        status=AppointmentStatus.CONFIRMED,
+    )
+    cancel(app, own, desk, now)
+
+    assert [(p, s) for p, s, _ in offers_of(app)] == [(second.id, "offered")]
