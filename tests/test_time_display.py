@@ -51,6 +51,23 @@ def test_the_cached_forms_for_long_lists_read_the_same(utc, zone):
     assert clock_in(utc, zone) == clock(local)
 
 
+@pytest.mark.parametrize(
+    ("utc", "label"),
+    [
+        (datetime(2026, 11, 1, 4, 30, tzinfo=UTC), "12:30 AM"),
+        (datetime(2026, 11, 1, 5, 30, tzinfo=UTC), "1:30 AM EDT"),  # the first 1:30
+        (datetime(2026, 11, 1, 6, 30, tzinfo=UTC), "1:30 AM EST"),  # the clocks went back
+        (datetime(2026, 11, 1, 7, 30, tzinfo=UTC), "2:30 AM"),
+        (datetime(2026, 3, 8, 7, 30, tzinfo=UTC), "3:30 AM"),  # spring forward: nothing twice
+    ],
+)
+def test_a_time_shown_twice_on_the_fall_back_day_names_its_zone(utc, label):
+    """Two slots both labelled "1:30 AM" would be two different instants, indistinguishable."""
+    zone = "America/New_York"
+    assert clock(local_datetime(utc, zone)) == label
+    assert clock_in(utc, zone) == label
+
+
 def test_another_zone_can_be_configured(app):
     app.config["INTAKE_TIMEZONE"] = "America/Chicago"
     with app.app_context():
