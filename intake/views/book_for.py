@@ -53,8 +53,11 @@ def page(target: Target, wanted, status: int = 200, refusal: str = "", **extra):
     providers, types = staff_booking.active_providers(), active_types()
     provider = _pick(providers, wanted.get("provider"))
     location = _pick(provider.locations, wanted.get("location")) if provider else None
-    kind = _pick(types, wanted.get("type"))
     start = parse_start(wanted.get("start"))
+    kind = _pick(types, wanted.get("type"))
+    if start is not None and not wanted.get("type") and provider and location:
+        # From a calendar cell: the first type of visit that fits in the time there.
+        kind = _first_type_free_at(target, (provider, location), types, start) or kind
     week = wanted.get("week")
     if not week and start is not None and location is not None:
         week = start.astimezone(ZoneInfo(location.timezone)).date().isoformat()
@@ -79,10 +82,21 @@ def page(target: Target, wanted, status: int = 200, refusal: str = "", **extra):
         "book_form": BookForPatientForm(formdata=None),
         "chosen": None,
         "picked": start if start in free else None,
+        "picked_not_free": start if start is not None and start not in free else None,
         "next_free": [],
         **extra,
     }
     return render_template("staff/book_for_patient.html", **context), status
+
+
+def _first_type_free_at(target: Target, place, types, start):
+    provider, location = place
+    day = start.astimezone(ZoneInfo(location.timezone)).date()
+    for kind in types:
+        days, _, _ = _times(target, (provider, location, kind), day, days=1)
+        if any(start in slots for slots in days.values()):
+            return kind
+    return None
 
 
 def _search_form(providers, types, chosen, first) -> BookForPatientSearchForm:
@@ -99,7 +113,7 @@ def _search_form(providers, types, chosen, first) -> BookForPatientSearchForm:
     return form
 
 
-def _times(target: Target, chosen, first):
+def _times(target: Target, chosen, first, days: int = BOOK_DAYS):
     """The week's free times, why the type is not offered, and which safety checks fail."""
     provider, location, kind = chosen
     if not (provider and location and kind):
@@ -111,8 +125,8 @@ def _times(target: Target, chosen, first):
     except ActionRefused as refused:
         return {}, str(refused), failures
     choice = SlotChoice(provider, location, kind)
-    days = staff_booking.free_times(choice, first, BOOK_DAYS, settings=settings, now=now)
-    return days, "", failures
+    found = staff_booking.free_times(choice, first, days, settings=settings, now=now)
+    return found, "", failures
 
 
 def book(target: Target):

@@ -4,7 +4,7 @@ booking. A missing intake or consent does not refuse (the visit shows "Forms pen
 absolute finding still does, unless an admin overrides it with a reason."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -366,3 +366,27 @@ def test_a_withdrawn_consent_is_the_patients_no_and_still_refuses(app, clinic, d
     assert answer.status_code == 409
     assert "withdrew consent" in answer.get_data(as_text=True)
     assert appointments_of(app, patient) == []
+
+
+def test_a_calendar_cell_opens_with_the_first_type_of_visit_that_fits_there(
+    app, clinic, desk, ready_patient, make_type, make_user, make_appointment
+):
+    """10:00 is free for 15 minutes only (a visit at 10:30, the usual type takes 40 with its
+    buffer): the page offers the short type at 10:00 instead of dropping the time."""
+    quick = make_type(name="Quick check", duration_minutes=15, buffer_after_minutes=0)
+    patient = ready_patient()
+    ten = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
+    make_appointment(
+        make_user(), clinic.provider, clinic.location, clinic.type, ten + timedelta(minutes=30)
+    )
+    client = signed_in(app, desk)
+    place = f"provider={clinic.provider.id}&location={clinic.location.id}"
+
+    page = client.get(f"/staff/patients/{patient.id}/book?{place}&start={slot(ten)}").text
+
+    assert "The time chosen on the calendar" in page
+    assert f"{quick.name} with {clinic.provider.display_name}" in page
+    taken = ten + timedelta(minutes=30)
+    page = client.get(f"/staff/patients/{patient.id}/book?{place}&start={slot(taken)}").text
+    assert "The time chosen on the calendar" not in page
+    assert "is not free for" in page
