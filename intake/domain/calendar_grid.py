@@ -62,11 +62,6 @@ class Grid:
     rows: tuple[Row, ...]
 
 
-def is_bookable(cell: Cell, row_start: datetime, now: datetime) -> bool:
-    """A free cell within the therapist's hours that has not begun: the desk may book it."""
-    return cell.kind is CellKind.WORKING and row_start >= now
-
-
 def wall_instant(day: date, wall: time, zone: str) -> datetime:
     """The same rule as the availability engine, so the grid agrees with bookable slots:
     fold=0 takes the first of a repeated wall time; a time in a spring-forward gap keeps the

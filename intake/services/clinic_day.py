@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..domain.availability import Interval, day_bounds
-from ..domain.calendar_grid import Booking, ColumnDay, Grid, build_grid, is_bookable
+from ..domain.availability import Interval, WeeklyHours, day_bounds, free_slots
+from ..domain.calendar_grid import Booking, ColumnDay, Grid, build_grid
 from ..extensions import db
 from ..models import (
+    HOLDING_STATUSES,
     Appointment,
+    AppointmentType,
     Location,
     Provider,
     TimeOff,
@@ -22,6 +24,7 @@ from ..models import (
 from ..permissions import Role
 from ..settings import ClinicSettings
 from . import audit, forms_pending
+from .free_times import staff_rules
 from .queue import Flag, Tone
 from .schedule import SHOWN, flags
 
@@ -44,11 +47,12 @@ class ClinicDay:
     visits: dict[int, Visit]  # by appointment id
     time_off: dict[int, list[TimeOff]]  # by provider id
     read_only: bool  # a therapist's view: no links to patients not their own
-    # The desk and admins book a caller into a free cell from this time on; None: no booking.
-    books_from: datetime | None = None
+    # For the desk and admins: each therapist's starts where the shortest type of visit fits
+    # (the availability engine's rule, staff notice), which link to booking a caller.
+    free_starts: dict[int, frozenset[datetime]] | None = None
 
     def bookable(self, row, cell) -> bool:
-        return self.books_from is not None and is_bookable(cell, row.start, self.books_from)
+        return self.free_starts is not None and row.start in self.free_starts.get(cell.column, ())
 
     @property
     def previous(self) -> date:
@@ -123,10 +127,41 @@ def clinic_day(
         )
         for a in visits
     }
-    books_from = now if viewer.role in (Role.FRONT_DESK, Role.ADMIN) else None
+    free = None
+    if viewer.role in (Role.FRONT_DESK, Role.ADMIN):
+        free = _free_starts(columns, visits, zone, day, settings=settings, now=now)
     return ClinicDay(
-        location, day, grid, {p.id: p for p in ordered}, shown, time_off, read_only, books_from
+        location, day, grid, {p.id: p for p in ordered}, shown, time_off, read_only, free
     )
+
+
+def _free_starts(columns, visits, zone, day, *, settings, now) -> dict[int, frozenset[datetime]]:
+    """From what the page loaded (and one read of the types): where the shortest visit fits."""
+    kinds = db.session.scalars(select(AppointmentType).where(AppointmentType.active)).all()
+    if not kinds:
+        return {}
+    rules = staff_rules(
+        min(kinds, key=lambda k: (k.duration_minutes + k.buffer_after_minutes, k.id)), settings
+    )
+    held: dict[int, list[Interval]] = {}
+    for a in visits:
+        if a.status in HOLDING_STATUSES:
+            held.setdefault(a.provider_id, []).append(Interval(a.starts_at, a.blocks_until))
+    return {
+        column.key: frozenset(
+            free_slots(
+                zone=zone,
+                first_day=day,
+                last_day=day,
+                hours=[WeeklyHours(day.weekday(), s, e) for s, e in column.hours],
+                busy=held.get(column.key, []),
+                time_off=column.time_off,
+                rules=rules,
+                now=now,
+            )
+        )
+        for column in columns
+    }
 
 
 def _hours(location: Location, day: date) -> list[WorkingHours]:

@@ -290,9 +290,9 @@ def test_the_day_costs_the_same_queries_whatever_its_visits(
     assert html.count('class="cal-visit ') == how_many
     # The user, the locations, the audit row, then (the audit's commit forgets what was
     # loaded) the location, the hours, the visits, the time off, the patients' current
-    # intakes, the consent version and their consents (the "Forms pending" flag) and the user
-    # for the menu.
+    # intakes, the consent version and their consents (the "Forms pending" flag), the types
+    # of visit (where the shortest fits: the free cells' links) and the user for the menu.
     statements = [q for q in queries if q not in ("BEGIN", "BEGIN IMMEDIATE")]
-    assert len(statements) == 11, statements
+    assert len(statements) == 12, statements
     # Many Visits has filled in nothing: each visit is flagged (and the menu has the list).
     assert html.count(">Forms pending<") == how_many + 1

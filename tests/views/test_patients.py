@@ -3,7 +3,7 @@ a phone number however it is written, an email or a date of birth; and adds a ca
 not a patient yet, with no email if they have none."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -293,6 +293,28 @@ def test_a_free_calendar_cell_leads_to_picking_the_patient_and_on_to_that_time(
     booking = client.get(book_link.replace("&amp;", "&")).get_data(as_text=True)
     assert "The time chosen on the calendar" in booking
     assert f'name="start" value="{start:%Y-%m-%dT%H:%MZ}"' in booking
+
+
+def test_only_cells_where_a_visit_fits_link_to_booking(
+    app, clinic, desk, make_user, make_appointment
+):
+    """A visit at 10:30: the 30-minute type with its 10-minute buffer cannot start at 10:00
+    or 10:15 (it would run into it), so those free cells offer no booking; 9:45 can."""
+    ten_thirty = next_weekday_at(datetime.now(UTC), 10, days_ahead=3, minute=30)
+    make_appointment(make_user(), clinic.provider, clinic.location, clinic.type, ten_thirty)
+    client = signed_in(app, desk)
+    day = ten_thirty.astimezone(CLINIC_ZONE).date()
+
+    calendar = client.get(
+        "/staff/calendar", query_string={"date": day.isoformat(), "location": clinic.location.id}
+    ).get_data(as_text=True)
+
+    def offered(minutes_before: int) -> bool:
+        start = ten_thirty - timedelta(minutes=minutes_before)
+        return f"&amp;start={start:%Y-%m-%dT%H:%MZ}" in calendar
+
+    assert offered(45)  # 9:45: ends 10:15, its buffer 10:25
+    assert not offered(30) and not offered(15)
 
 
 def test_therapists_see_no_booking_links_in_the_calendar(app, clinic):
