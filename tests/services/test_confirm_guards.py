@@ -16,6 +16,7 @@ from intake.models import (
     AppointmentStatus,
     AuditEvent,
     ConsentWithdrawal,
+    Intake,
     OutboxMessage,
     SignedConsent,
     User,
@@ -177,7 +178,9 @@ def test_confirm_is_refused_when_the_current_intake_has_an_absolute_finding(
     app, patient, visit, desk, make_intake
 ):
     maria = patient()
-    appointment = visit(maria)
+    with app.app_context():  # asked for with the intake she had then
+        first = db.session.scalars(select(Intake.id).where(Intake.patient_id == maria.id)).one()
+    appointment = visit(maria, intake_id=first)
     make_intake(maria, needle_phobia="yes")  # the questionnaire updated after asking
 
     message = refused(app, appointment, confirm, desk)
