@@ -286,7 +286,10 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
     with app.app_context():
         session = db.session
         acting = session.get(User, admin.id)
-        draft = admin_consents.save_draft(None, "2", "# Draft\n\nNot published yet.", acting)
+        # A draft that could be published: it has every section a consent checkbox refers to.
+        sections = "".join(f"\n## {ack.heading}\n\nText.\n" for ack in ACKNOWLEDGEMENTS)
+        body = "# Draft\n\nNot published yet.\n" + sections
+        draft = admin_consents.save_draft(None, "2", body, acting)
         feed_token_x = feed.new_token(session.get(Provider, provider_x.id), acting)
         feed.new_token(session.get(Provider, provider_y.id), acting)
         saturday_x = session.scalar(
