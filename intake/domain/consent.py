@@ -3,6 +3,7 @@
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -59,6 +60,44 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "the clinic issues a new version.",
     ),
 )
+
+
+# As our renderer (Python-Markdown, no extensions) reads them: `#Title` needs no space, and a
+# line indented by four spaces is code.
+_ATX = re.compile(r"^ {0,3}#{1,6}(.*?)#*[ \t]*$")
+_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_NOT_A_TITLE = re.compile(r"^(?: {4}|\t)| {0,3}(?:[-*+>]|\d+\.)(?:\s|$)")
+
+
+def _comparable(heading: str) -> str:
+    """Case, spacing, emphasis marks and a trailing colon or full stop do not matter."""
+    words = " ".join(heading.replace("*", " ").replace("_", " ").split())
+    return words.rstrip(":.").strip().casefold()
+
+
+def headings(markdown: str) -> list[str]:
+    """The headings of a Markdown text: `## Title` lines and underlined titles."""
+    found: list[str] = []
+    previous = ""
+    for line in markdown.splitlines():
+        if atx := _ATX.match(line):
+            found.append(atx[1].strip())
+            previous = ""
+        elif previous.strip() and not _NOT_A_TITLE.match(previous) and _UNDERLINE.match(line):
+            found.append(previous.strip())
+            previous = ""
+        else:
+            previous = line
+    return found
+
+
+def missing_sections(
+    markdown: str, acknowledgements: tuple[Acknowledgement, ...] = ACKNOWLEDGEMENTS
+) -> list[Acknowledgement]:
+    """The acknowledgements whose section heading the text lacks: a patient would tick a box
+    about a risk the text never explains, so such a text cannot be published."""
+    present = {_comparable(heading) for heading in headings(markdown)}
+    return [ack for ack in acknowledgements if _comparable(ack.heading) not in present]
 
 
 class ConsentState(StrEnum):

@@ -5,13 +5,24 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..domain.consent import text_sha256
+from ..domain.consent import Acknowledgement, missing_sections, text_sha256
 from ..extensions import db
 from ..models import ConsentVersion, User, utcnow
 from . import audit
 from .admin_common import ADMIN_CHANGE, AdminRefused, commit_change, taken
 
 FROZEN = "Version {label} is published and can no longer change. Write a new draft instead."
+
+
+def lacking(missing: list[Acknowledgement]) -> str:
+    """Why a text that misses sections the checkboxes refer to cannot be published."""
+    names = [f"“{ack.heading}”" for ack in missing]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    noun = "a section" if len(names) == 1 else "sections"
+    return (
+        f"This text lacks {noun} the consent checkboxes refer to: {listed}. "
+        "Add each as a heading (such as ## " + missing[0].heading + ") before publishing."
+    )
 
 
 def versions() -> list[ConsentVersion]:
@@ -54,6 +65,8 @@ def publish(version: ConsentVersion, actor: User, now: datetime | None = None) -
     if version.published_at is not None:
         raise AdminRefused(FROZEN.format(label=version.label))
     body, frozen = version.body_markdown, AdminRefused(FROZEN.format(label=version.label))
+    if missing := missing_sections(body):
+        raise AdminRefused(lacking(missing))
     try:
         result = db.session.execute(
             update(ConsentVersion)

@@ -125,7 +125,8 @@ PAGES: dict[str, list[Visit]] = {
     "admin.visit_note": page("admin", "/admin/safety/visits/{w.done_a}"),
     "admin.consents": page("admin", "/admin/consents"),
     "admin.show_consent": page("admin", "/admin/consents/{w.consent_v1}")
-    + page("admin", "/admin/consents/{w.draft}"),
+    + page("admin", "/admin/consents/{w.draft}")
+    + page("admin", "/admin/consents/{w.unfinished_draft}"),
     "admin.new_consent": page("admin", "/admin/consents/new", errors=True),
     "admin.edit_consent": page("admin", "/admin/consents/{w.draft}/edit", errors=True),
     "admin.locations": page("admin", "/admin/locations"),

@@ -182,7 +182,8 @@ def _who(user: User) -> SimpleNamespace:
 def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
     """Patients A and B (intake, signed consent, a visit each: A with therapist X, B with Y),
     X and Y with hours, time off and a feed token, front desk, admin, a staff member to edit,
-    a published and a draft consent. Users are under their role names; the rest are ids."""
+    a published consent and two drafts (one complete, one lacking sections). Users are under
+    their role names; the rest are ids."""
     make_user, make_location, make_provider, make_type, make_intake, make_appointment = (
         fixture(name)
         for name in (
@@ -286,7 +287,12 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
     with app.app_context():
         session = db.session
         acting = session.get(User, admin.id)
-        draft = admin_consents.save_draft(None, "2", "# Draft\n\nNot published yet.", acting)
+        # A draft that could be published: it has every section a consent checkbox refers to.
+        sections = "".join(f"\n## {ack.heading}\n\nText.\n" for ack in ACKNOWLEDGEMENTS)
+        body = "# Draft\n\nNot published yet.\n" + sections
+        draft = admin_consents.save_draft(None, "2", body, acting)
+        # And one still lacking a section: its page says which and offers no publishing.
+        unfinished = admin_consents.save_draft(None, "unfinished", "# Draft\n\nUnfinished.", acting)
         feed_token_x = feed.new_token(session.get(Provider, provider_x.id), acting)
         feed.new_token(session.get(Provider, provider_y.id), acting)
         saturday_x = session.scalar(
@@ -299,7 +305,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         forms_token_a = forms_link.token_for(
             session.get(Appointment, visit_a.id), current_settings()
         )
-        draft_id = draft.id
+        draft_id, unfinished_id = draft.id, unfinished.id
         # Patient A waits for X's mornings and holds an open offer of a free time.
         offer_a = waitlist_offers.seed_entry_with_offer(
             patient_a.id,
@@ -354,6 +360,7 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
         hours_x=saturday_x,
         time_off_x=time_off_x.id,
         draft=draft_id,
+        unfinished_draft=unfinished_id,
         feed_token_x=feed_token_x,
         reset_token_a=reset_token_a,
         # Free times in X's hours for a booking, a patient's move and a staff move.

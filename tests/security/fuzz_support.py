@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from intake import forms
 from intake.domain import aftercare
+from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
 from intake.models import (
     AppointmentType,
@@ -239,8 +240,9 @@ def build_world(app, clinic, ready_patient, make_user, make_appointment) -> Worl
                 SignedConsent.patient_id == patient.id
             )
         ).one()
+        sections = "".join(f"\n## {ack.heading}\n\nText.\n" for ack in ACKNOWLEDGEMENTS)
         draft = admin_consents.save_draft(
-            None, "draft", "# Draft\n\nText.", db.session.merge(admin)
+            None, "draft", "# Draft\n\nText.\n" + sections, db.session.merge(admin)
         ).id
         later = datetime.now(UTC) + timedelta(days=300)
         time_off = TimeOff(

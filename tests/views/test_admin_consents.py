@@ -5,13 +5,15 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
+from intake.domain.consent import ACKNOWLEDGEMENTS
 from intake.extensions import db
 from intake.models import AuditEvent, ConsentVersion
 from intake.permissions import Role
 from intake.services.consents import current_version
 from tests.conftest import persist
 
-DRAFT = "# Informed consent, version 2\n\nDry needling uses a **thin solid needle**.\n"
+SECTIONS = "".join(f"\n## {ack.heading}\n\nWhat to know.\n" for ack in ACKNOWLEDGEMENTS)
+DRAFT = "# Informed consent, version 2\n\nDry needling uses a **thin solid needle**.\n" + SECTIONS
 
 
 @pytest.fixture
@@ -77,9 +79,9 @@ def test_a_draft_is_written_previewed_published_and_then_frozen(app, client, adm
 
 
 def test_the_stored_hash_is_recomputed_from_the_text_when_publishing(app, client, admin):
-    draft = persist(app, ConsentVersion(label="3", body_markdown="Text", text_sha256="0" * 64))
+    draft = persist(app, ConsentVersion(label="3", body_markdown=DRAFT, text_sha256="0" * 64))
     client.post(f"/admin/consents/{draft.id}/publish")
-    assert stored(app, draft.id).text_sha256 == hashlib.sha256(b"Text").hexdigest()
+    assert stored(app, draft.id).text_sha256 == hashlib.sha256(DRAFT.encode()).hexdigest()
 
 
 def test_a_published_version_cannot_be_published_again_or_deleted(app, client, admin, consent_v1):
@@ -128,13 +130,15 @@ def test_markup_in_a_draft_is_sanitised_in_the_preview(app, client, admin):
     body = 'Hello <script>alert(1)</script> <a href="javascript:alert(2)">x</a>'
     client.post("/admin/consents/new", data={"label": "5", "body_markdown": body})
     page = client.get(f"/admin/consents/{draft_id(app, '5')}").get_data(as_text=True)
-    assert "<script>alert(1)" not in page and "javascript:alert" not in page
+    assert "<script>alert(1)" not in page and 'href="javascript:' not in page
+    # The source shows what was typed, as text only.
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_every_consent_change_is_audited(app, client, admin):
     client.post("/admin/consents/new", data={"label": "6", "body_markdown": DRAFT})
     version_id = draft_id(app, "6")
-    client.post(f"/admin/consents/{version_id}/edit", data={"label": "6", "body_markdown": "v"})
+    client.post(f"/admin/consents/{version_id}/edit", data={"label": "6", "body_markdown": DRAFT})
     client.post(f"/admin/consents/{version_id}/publish")
     with app.app_context():
         rows = db.session.execute(

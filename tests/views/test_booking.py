@@ -324,6 +324,7 @@ def test_a_ready_patient_sends_the_request_and_sees_it(app, client, clinic, mari
     assert written(app) == (1, 1, 3)
 
     shown = client.get(response.headers["Location"]).text
+    assert "<title>Request sent · " in shown  # the tab says what just happened
     assert "Request sent" in shown
     assert "Mornings suit me." in shown
     assert "Requested: waiting for confirmation" in shown
@@ -445,7 +446,7 @@ def test_the_page_without_the_requested_flag_does_not_claim_it_was_just_sent(
     (stored,) = appointments(app)
     page = client.get(f"/account/appointments/{stored.id}").text
     assert "Request sent" not in page
-    assert "Your appointment" in page
+    assert "<title>Your appointment · " in page
 
 
 def test_another_patients_appointment_is_not_found(

@@ -174,6 +174,19 @@ def test_the_day_view_shows_that_day_only(client, ben, book, make_user):
     assert "Tess Tuesday" in html and "Lopez" not in html
 
 
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("view=day&date=2026-12-08", "Day: Tuesday, December 8, 2026 · My schedule"),
+        ("view=week&date=2026-12-09", "Week of December 7, 2026 · My schedule"),
+        ("date=2026-12-09", "Week of December 7, 2026 · My schedule"),
+    ],
+)
+def test_the_page_title_says_whether_a_day_or_a_week_is_shown(client, ben, query, title):
+    html = page(client.get(f"/schedule?{query}"))
+    assert re.search(r"<title>(.*) · [^<]*</title>", html)[1] == title
+
+
 def test_previous_next_and_today_links(client, ben):
     html = page(client.get("/schedule?view=week&date=2026-12-09"))
     assert 'href="/schedule?view=week&amp;date=2026-11-30">Previous week' in html

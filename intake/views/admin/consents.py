@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from ...domain.consent import ACKNOWLEDGEMENTS, missing_sections
 from ...extensions import db
 from ...forms import ConsentDraftForm, PostForm
 from ...models import ConsentVersion
@@ -34,6 +35,7 @@ def show_consent(version_id: int):
         "admin/consent_show.html",
         version=version,
         is_current=current is not None and current.id == version.id,
+        missing=[] if version.published_at else missing_sections(version.body_markdown),
         form=PostForm(),
     )
 
@@ -54,6 +56,8 @@ def edit_consent(version_id: int):
 
 def _edit(version: ConsentVersion | None):
     form = ConsentDraftForm(obj=version)
+    if version is None and not form.is_submitted() and (current := current_version()):
+        form.body_markdown.data = current.body_markdown  # only the changes need typing
     if form.validate_on_submit():
         try:
             saved = admin_consents.save_draft(
@@ -63,8 +67,12 @@ def _edit(version: ConsentVersion | None):
             show_refusal(form, refusal)
         else:
             flash(f"Draft {saved.label} is saved. Check the preview before publishing.", "success")
+            if missing := missing_sections(saved.body_markdown):
+                flash(admin_consents.lacking(missing), "error")
             return redirect(url_for("admin.show_consent", version_id=saved.id))
-    return render_template("admin/consent_form.html", form=form, version=version)
+    return render_template(
+        "admin/consent_form.html", form=form, version=version, acknowledgements=ACKNOWLEDGEMENTS
+    )
 
 
 @bp.post("/consents/<int:version_id>/publish")
