@@ -87,3 +87,11 @@ def test_a_crash_is_a_500_page_not_a_traceback(app, client):
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
     assert "kaboom" not in response.get_data(as_text=True)
+
+
+def test_every_header_cell_of_the_comparison_table_names_its_column(client):
+    """A screen reader reads each column's header; an empty one reads as nothing at all."""
+    page = client.get("/dry-needling").get_data(as_text=True)
+    table = page[page.index("<table") : page.index("</table>")]
+    headers = re.findall(r"<th[^>]*>(.*?)</th>", table, flags=re.S)
+    assert headers and all(re.sub(r"<[^>]+>", "", h).strip() for h in headers)
