@@ -18,44 +18,14 @@ from intake.models import (
     OutboxMessage,
 )
 from intake.permissions import Role
-from tests.conftest import PASSWORD
 from tests.support.clock import at, next_weekday_at, weekdays_ahead
+from tests.support.desk import appointments_of, booking, signed_in, slot
 from tests.support.mailbox import deliver_outbox
 
 
 @pytest.fixture
 def desk(make_user):
     return make_user(Role.FRONT_DESK, first_name="Dana", last_name="Reyes")
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    answer = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert answer.status_code == 302
-    return client
-
-
-def slot(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%MZ")
-
-
-def booking(clinic, start: datetime, **more) -> dict:
-    return {
-        "provider": str(clinic.provider.id),
-        "location": str(clinic.location.id),
-        "type": str(clinic.type.id),
-        "start": slot(start),
-        **more,
-    }
-
-
-def appointments_of(app, patient) -> list[Appointment]:
-    with app.app_context():
-        found = db.session.scalars(
-            select(Appointment).where(Appointment.patient_id == patient.id)
-        ).all()
-        db.session.expunge_all()
-    return list(found)
 
 
 def test_the_desk_books_a_ready_patient_from_their_record(

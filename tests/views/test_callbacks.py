@@ -21,9 +21,10 @@ from intake.models import (
     OutboxMessage,
 )
 from intake.permissions import Role
-from tests.conftest import PASSWORD, persist
+from tests.conftest import persist
 from tests.support.answers import form_answers
 from tests.support.clock import next_weekday_at
+from tests.support.desk import signed_in
 from tests.support.mailbox import deliver_outbox
 
 NIGHT_PAIN = rule_for("night_pain").reason
@@ -33,13 +34,6 @@ NEEDLE_PHOBIA = rule_for("needle_phobia").reason
 @pytest.fixture
 def desk(make_user):
     return make_user(Role.FRONT_DESK, first_name="Dana", last_name="Reyes")
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    answer = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert answer.status_code == 302
-    return client
 
 
 def fill_intake(client, **answers):

@@ -11,20 +11,13 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import AuditEvent, OutboxMessage, User
 from intake.permissions import Role
-from tests.conftest import PASSWORD
 from tests.support.clock import CLINIC_ZONE, next_weekday_at
+from tests.support.desk import signed_in
 
 
 @pytest.fixture
 def desk(make_user):
     return make_user(Role.FRONT_DESK, first_name="Dana", last_name="Reyes")
-
-
-def signed_in(app, user):
-    client = app.test_client()
-    answer = client.post("/account/login", data={"email": user.email, "password": PASSWORD})
-    assert answer.status_code == 302
-    return client
 
 
 def listed_names(page: str) -> list[str]:
