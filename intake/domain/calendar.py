@@ -3,11 +3,12 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from icalendar import Event
+    from icalendar import Event, Timezone
 
 PRODUCT_ID = "-//Dry Needling Clinic//Intake and Booking//EN"
 
@@ -60,13 +61,24 @@ def build_calendar(
     for item in events:
         calendar.add_component(_event(item, stamped_at))
     if events:
-        # Only the years the events need, rather than the zone's whole history.
+        # Only the years the events need, rather than the zone's whole history; before the
+        # events, as RFC 5545 readers expect.
         first_year = min(e.starts_at for e in events).year
         last_year = max(e.ends_at for e in events).year
-        calendar.add_missing_timezones(
-            first_date=date(first_year, 1, 1), last_date=date(last_year + 2, 1, 1)
-        )
+        for zone in sorted({e.zone for e in events}, reverse=True):
+            calendar.subcomponents.insert(0, _timezone(zone, first_year, last_year))
     return calendar.to_ical().decode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _timezone(zone: str, first_year: int, last_year: int) -> "Timezone":
+    """The zone's VTIMEZONE for those years, made once: every email of a change (the
+    patient's copy and the staff's) and every feed reuses it; serialising only reads it."""
+    from icalendar import Timezone  # see build_calendar
+
+    return Timezone.from_tzid(
+        zone, first_date=date(first_year, 1, 1), last_date=date(last_year + 2, 1, 1)
+    )
 
 
 def _event(item: CalendarEvent, stamped_at: datetime) -> "Event":
