@@ -532,7 +532,9 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    ics: Mapped[str | None] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text)  # the calendar file, as sent
+    # The invitation to attach, as values (domain.calendar.as_record): the worker writes `ics`.
+    calendar: Mapped[dict | None] = mapped_column(JSON)
     ics_method: Mapped[str | None] = mapped_column(String(10))
     appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,7 @@
 """iCalendar files for appointments: one event per email, or a whole feed."""
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -68,6 +68,36 @@ def build_calendar(
         for zone in sorted({e.zone for e in events}, reverse=True):
             calendar.subcomponents.insert(0, _timezone(zone, first_year, last_year))
     return calendar.to_ical().decode("utf-8")
+
+
+def as_record(event: CalendarEvent, *, stamped_at: datetime, method: str) -> dict:
+    """One email's invitation as JSON values: an outbox row stores these and the mail worker
+    writes the file (`from_record`), so a change's transaction does not pay for it."""
+    values = asdict(event)
+    values["starts_at"], values["ends_at"] = event.starts_at.isoformat(), event.ends_at.isoformat()
+    return {"method": method, "stamped_at": stamped_at.isoformat(), "event": values}
+
+
+def from_record(record: Mapping) -> str:
+    """The file `as_record` describes, the same bytes `build_calendar` gives for the event.
+    ValueError for a record this code did not write."""
+    try:
+        values = dict(record["event"])
+        organizer = values.pop("organizer")
+        event = CalendarEvent(
+            **{
+                **values,
+                "starts_at": datetime.fromisoformat(values["starts_at"]),
+                "ends_at": datetime.fromisoformat(values["ends_at"]),
+                "organizer": Party(**organizer) if organizer else None,
+                "attendees": tuple(Party(**person) for person in values["attendees"]),
+            }
+        )
+        stamped_at = datetime.fromisoformat(record["stamped_at"])
+        method = record["method"]
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"not a calendar record ({type(error).__name__})") from None
+    return build_calendar([event], stamped_at=stamped_at, method=method)
 
 
 @lru_cache(maxsize=64)

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 
 from ..domain import needling
-from ..domain.calendar import CalendarEvent, Party, build_calendar
+from ..domain.calendar import CalendarEvent, Party, as_record
 from ..extensions import db
 from ..formatting import phone_display, when
 from ..models import Appointment, AppointmentStatus, OutboxMessage, User
@@ -137,20 +137,22 @@ def notify(
 
 @dataclass(frozen=True)
 class _Change:
-    """What every email about one change shares, its calendar files included: the patient's
-    and the staff's attachments are the same file, built once."""
+    """What every email about one change shares, its invitations included: the staff's
+    emails carry the same one, made once."""
 
     appointment: Appointment
     reason: str
     settings: ClinicSettings
     stamped_at: datetime
-    calendars: dict[tuple[str, str], str]  # by METHOD and audience
+    calendars: dict[tuple[str, str], dict]  # by METHOD and audience
 
-    def calendar(self, method: str, audience: str) -> str:
+    def calendar(self, method: str, audience: str) -> dict:
+        """The invitation as values: the mail worker writes the file when it sends (building
+        it here cost ~1 ms an email, inside the change's transaction and SQLite's lock)."""
         if (method, audience) not in self.calendars:
             event = invitation(self.appointment, method, audience, self.settings)
-            self.calendars[method, audience] = build_calendar(
-                [event], stamped_at=self.stamped_at, method=method
+            self.calendars[method, audience] = as_record(
+                event, stamped_at=self.stamped_at, method=method
             )
         return self.calendars[method, audience]
 
@@ -185,7 +187,7 @@ def _letter(change: _Change, notice: Notice, to: str, kind: str, audience: str) 
         "recipient": to,
         "subject": f"{notice.subject} ({when(appointment.starts_at, local)})",
         "body": "\n".join(lines) + "\n",
-        "ics": change.calendar(notice.method, audience),
+        "calendar": change.calendar(notice.method, audience),
         "ics_method": notice.method,
         "appointment_id": appointment.id,
     }

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .. import mail
 from ..database import SQLITE_BEGIN
+from ..domain.calendar import from_record
 from ..extensions import db
 from ..models import OutboxMessage
 
@@ -73,20 +74,30 @@ def _lock_next_due(now: datetime) -> OutboxMessage | None:
     ).first()
 
 
+def calendar_file(message: OutboxMessage) -> str | None:
+    """The calendar file the message attaches: as sent, or written now from its invitation.
+    ValueError when the stored invitation cannot be read."""
+    if message.ics is None and message.calendar is not None:
+        return from_record(message.calendar)
+    return message.ics
+
+
 def _deliver(config, message: OutboxMessage, now: datetime) -> str:
     """Try one message and record the outcome on it: "sent", "retried" or "failed"."""
-    attachments = ()
-    if message.ics:
-        attachments = (
-            mail.Attachment(
-                filename="appointment.ics",
-                content=message.ics.encode(),
-                maintype="text",
-                subtype="calendar",
-                params={"method": message.ics_method} if message.ics_method else {},
-            ),
-        )
     try:
+        # Kept on the row: what was sent stays on record, and a retry does not write it again.
+        message.ics = calendar_file(message)
+        attachments = ()
+        if message.ics:
+            attachments = (
+                mail.Attachment(
+                    filename="appointment.ics",
+                    content=message.ics.encode(),
+                    maintype="text",
+                    subtype="calendar",
+                    params={"method": message.ics_method} if message.ics_method else {},
+                ),
+            )
         email = mail.build_message(
             config, message.recipient, message.subject, message.body, attachments
         )

@@ -33,6 +33,7 @@ from intake.services.free_times import (
     rules_for,
     slots_between,
 )
+from intake.services.outbox import calendar_file
 from intake.services.readiness import StepName
 from tests.conftest import persist
 
@@ -96,7 +97,7 @@ def written(app) -> tuple[int, int, int]:
 
 
 def calendar_of(message: OutboxMessage):
-    calendar = Calendar.from_ical(message.ics)
+    calendar = Calendar.from_ical(calendar_file(message))
     (event,) = calendar.walk("VEVENT")
     return calendar, event
 
@@ -198,7 +199,7 @@ def test_the_patient_the_provider_and_the_front_desk_are_emailed_an_invitation(
         assert event.decoded("DTSTART") == TUESDAY_9
         assert str(event["STATUS"]) == "TENTATIVE"
         # Email is not a secure channel: nothing from the screening goes in it.
-        for text in (message.subject, message.body, message.ics):
+        for text in (message.subject, message.body, calendar_file(message)):
             assert "Warfarin" not in text
             assert "bleeding" not in text.lower()
             assert "anticoagulant" not in text.lower()

@@ -10,6 +10,7 @@ from intake.config import current_settings
 from intake.extensions import db
 from intake.models import Appointment, AppointmentStatus, OutboxMessage
 from intake.services.notifications import notify
+from intake.services.outbox import calendar_file
 
 CANCELLED_AT = datetime(2026, 3, 2, 16, 45, tzinfo=UTC)
 
@@ -35,6 +36,6 @@ def test_a_cancellation_reaches_the_desk_the_settings_name_stamped_when_it_happe
             assert message.body.rstrip().endswith(
                 "Questions? Call us at (919) 555-0100.\nRiverside Needling"
             )
-            [event] = Calendar.from_ical(message.ics).walk("VEVENT")
+            [event] = Calendar.from_ical(calendar_file(message)).walk("VEVENT")
             assert event.decoded("dtstamp") == CANCELLED_AT
             assert str(event["location"]).startswith("Riverside Needling, ")

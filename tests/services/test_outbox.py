@@ -11,6 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from intake.config import current_settings
+from intake.domain.calendar import from_record
 from intake.extensions import db
 from intake.models import Appointment, AppointmentStatus, OutboxMessage
 from intake.services.notifications import notify
@@ -97,6 +98,39 @@ def test_a_confirmation_arrives_with_a_calendar_invitation_in_the_clinics_zone(
         == (f"appointment-{appointment.id}@example.org")
     )
     assert all(row.sent_at is not None for row in outbox_rows(app))
+
+
+def test_the_worker_writes_the_calendar_file_when_it_sends_and_keeps_what_it_sent(
+    app, smtp_server, book
+):
+    queue(app, book(datetime(2026, 3, 10, 14, 30, tzinfo=UTC)), "confirmed")
+    [queued] = outbox_rows(app)
+    # The change stored the invitation's values, not the file: it is written off the request.
+    assert queued.ics is None
+    assert queued.calendar["method"] == "REQUEST"
+
+    assert deliver(app) == DeliveryReport(sent=1)
+
+    [sent] = outbox_rows(app)
+    [email] = smtp_server.messages
+    [attachment] = email.iter_attachments()
+    assert sent.ics == attachment.get_content()
+    assert sent.ics == from_record(queued.calendar)
+
+
+def test_an_invitation_that_cannot_be_read_fails_its_email_and_not_the_queue(app, smtp_server):
+    persist(
+        app,
+        OutboxMessage(
+            kind="test", recipient="a@example.com", subject="Bad", body="x", calendar={"x": 1}
+        ),
+        OutboxMessage(kind="test", recipient="c@example.com", subject="Good", body="x"),
+    )
+
+    assert deliver(app) == DeliveryReport(sent=1, failed=1)
+    assert [m["Subject"] for m in smtp_server.messages] == ["Good"]
+    bad, _ = outbox_rows(app)
+    assert bad.failed_at is not None and bad.last_error.startswith("ValueError")
 
 
 def test_when_smtp_is_down_a_message_waits_a_minute_then_goes_once_smtp_is_back(app, book):

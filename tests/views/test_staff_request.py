@@ -18,6 +18,7 @@ from intake.models import (
     TimeOff,
 )
 from intake.permissions import Role
+from intake.services.outbox import calendar_file
 from tests.conftest import persist
 from tests.support.clock import next_weekday_at
 
@@ -355,7 +356,7 @@ def test_declining_needs_a_reason_and_tells_the_patient(app, client, login_as, d
     [mail] = outbox(app)
     assert (mail.kind, mail.ics_method) == ("declined", "CANCEL")
     assert reason in mail.body
-    assert "METHOD:CANCEL" in mail.ics
+    assert "METHOD:CANCEL" in calendar_file(mail)
     assert len(audits(app, "status_changed")) == 1
 
 
