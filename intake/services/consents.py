@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload
 
 from ..domain.consent import (
     ACKNOWLEDGEMENTS,
@@ -182,9 +182,21 @@ def superseded_consent(patient_id: int, now: datetime, max_age: timedelta):
 
 
 def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedConsent | None:
-    """The consent booking relies on, if the patient holds one that still counts."""
-    for consent, state in consents_with_state(patient_id, now, max_age):
-        if state is ConsentState.VALID:
+    """The consent booking relies on, if the patient holds one that still counts. Reads
+    what decides that, and its version's label: no consent text, no signature image."""
+    current_id = current_version_id()
+    consents = db.session.scalars(
+        select(SignedConsent)
+        .where(SignedConsent.patient_id == patient_id)
+        .options(
+            defer(SignedConsent.signature_png),
+            joinedload(SignedConsent.version).load_only(ConsentVersion.label),
+            joinedload(SignedConsent.withdrawal),
+        )
+        .order_by(SignedConsent.signed_at.desc())
+    ).unique()
+    for consent in consents:
+        if state_of(consent, current_id, now, max_age) is ConsentState.VALID:
             return consent
     return None
 
