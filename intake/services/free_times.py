@@ -29,6 +29,9 @@ STAFF_HORIZON = timedelta(days=10 * 366)
 
 @dataclass(frozen=True)
 class SlotChoice:
+    """Who, where and what. Rows from the database, or for the slot page the public
+    directory's snapshots of them (services/public_cache.py: the same attributes)."""
+
     provider: Provider
     location: Location
     type: AppointmentType
@@ -55,12 +58,13 @@ def provider_by_slug(slug: str) -> Provider | None:
     )
 
 
-def resolve_choice(provider: Provider, location_id, type_id) -> SlotChoice:
-    """The provider's location and an active type, or BookingError for anything tampered."""
+def resolve_choice(provider: Provider, location_id, type_id, types=None) -> SlotChoice:
+    """The provider's location and an active type (of `types` when the caller holds them),
+    or BookingError for anything tampered."""
     location = next((loc for loc in provider.locations if str(loc.id) == str(location_id)), None)
     if location is None:
         raise BookingError(f"{provider.display_name} does not see patients at that location.")
-    kind = next((t for t in active_types() if str(t.id) == str(type_id)), None)
+    kind = next((t for t in types or active_types() if str(t.id) == str(type_id)), None)
     if kind is None:
         raise BookingError("Please choose one of the appointment types we offer.")
     return SlotChoice(provider, location, kind)
@@ -89,18 +93,24 @@ def slots_between(
     rules: SlotRules,
     ignore: int | None = None,
     bookings: bool = True,
+    hours: list[WeeklyHours] | None = None,
 ) -> list[datetime]:
     """Free starts for the local days first_day..last_day; three queries whatever the data.
     `ignore` leaves one appointment out (the one being moved); `bookings=False` leaves out
-    every appointment, to tell a taken time from one that was never offered."""
+    every appointment, to tell a taken time from one that was never offered. `hours`: the
+    provider's weekly hours at the location when the caller holds them (one query fewer)."""
     zone = choice.location.timezone
     span = Interval(day_bounds(first_day, zone).start, day_bounds(last_day, zone).end)
-    hours = db.session.execute(
-        select(WorkingHours.weekday, WorkingHours.starts, WorkingHours.ends).where(
-            WorkingHours.provider_id == choice.provider.id,
-            WorkingHours.location_id == choice.location.id,
-        )
-    ).all()
+    if hours is None:
+        hours = [
+            WeeklyHours(*row)
+            for row in db.session.execute(
+                select(WorkingHours.weekday, WorkingHours.starts, WorkingHours.ends).where(
+                    WorkingHours.provider_id == choice.provider.id,
+                    WorkingHours.location_id == choice.location.id,
+                )
+            )
+        ]
     # A provider is busy wherever they are booked, at any location.
     busy = (
         db.session.execute(
@@ -128,7 +138,7 @@ def slots_between(
         zone=zone,
         first_day=first_day,
         last_day=last_day,
-        hours=[WeeklyHours(*row) for row in hours],
+        hours=hours,
         busy=[Interval(*row) for row in busy],
         time_off=[Interval(*row) for row in time_off],
         rules=rules,

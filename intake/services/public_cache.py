@@ -45,6 +45,19 @@ class PublicLocation:
     phone_display: str  # as people read it; formatted once, not on every page
     latitude: float
     longitude: float
+    timezone: str  # the slot page's times are this location's
+
+
+@dataclass(frozen=True)
+class PublicType:
+    """An appointment type patients may book (an active one)."""
+
+    id: int
+    name: str
+    slug: str
+    duration_minutes: int
+    buffer_after_minutes: int
+    involves_dry_needling: bool
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,24 @@ def _public_location(loc: Location) -> PublicLocation:
         phone_display(loc.phone),
         loc.latitude,
         loc.longitude,
+        loc.timezone,
+    )
+
+
+def load_public_types() -> tuple[PublicType, ...]:
+    """The active appointment types, by id (the order booking lists them in)."""
+    return tuple(
+        PublicType(
+            t.id,
+            t.name,
+            t.slug,
+            t.duration_minutes,
+            t.buffer_after_minutes,
+            t.involves_dry_needling,
+        )
+        for t in db.session.scalars(
+            select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id)
+        )
     )
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ..config import current_settings
 from ..database import locks_late
-from ..domain.availability import group_by_day
+from ..domain.availability import WeeklyHours, group_by_day
 from ..domain.ids import parse_id
 from ..formatting import clinic_today
 from ..forms import BookingRequestForm
@@ -19,7 +19,7 @@ from ..services.directory import nearby_taking_new_patients, provider_directory
 from ..services.errors import BookingError, NotReady, NotTakingNewPatients, SlotTaken
 from ..services.readiness import StepName, assess
 from .helpers import parse_start, parse_week
-from .public_data import public_providers
+from .public_data import public_providers, public_types
 
 bp = Blueprint("booking", __name__, url_prefix="/book")
 WEEK = timedelta(days=7)
@@ -52,13 +52,15 @@ def _patient_id() -> int | None:
 
 @bp.get("/<slug>")
 def choose_slot(slug: str):
-    provider = free_times.provider_by_slug(slug) or abort(404)
+    # The directory's snapshot: the provider, places, hours and types without a query. What
+    # the page offers is checked again from the database when the request is sent.
+    provider = public_providers().by_slug.get(slug[:80]) or abort(404)
     settings, now = current_settings(), utcnow()
     move = _movable(parse_id(request.args.get("move")))
     # Moving one's own visit is not a new booking; anyone else needs to be seen before.
     if move is None and not eligibility.takes(provider, _patient_id()):
         return _not_taking(provider)
-    every_type = free_times.active_types()
+    every_type = public_types()
     types = eligibility.offered_types(provider, every_type, settings, now)
     location_id = request.args.get("location") or (
         str(provider.locations[0].id) if len(provider.locations) == 1 else None
@@ -76,7 +78,7 @@ def choose_slot(slug: str):
     )
     if location_id and type_id:
         try:
-            choice = free_times.resolve_choice(provider, location_id, type_id)
+            choice = free_times.resolve_choice(provider, location_id, type_id, every_type)
             eligibility.require_offered(provider, choice.type, settings, now)
         except BookingError as error:
             context["error"] = str(error)
@@ -90,6 +92,11 @@ def choose_slot(slug: str):
                 now,
                 free_times.rules_for(choice.type, settings),
                 ignore=context["move"],
+                hours=[
+                    WeeklyHours(h.weekday, h.starts, h.ends)
+                    for h in provider.working_hours
+                    if h.location_id == choice.location.id
+                ],
             )
             context.update(
                 choice=choice,

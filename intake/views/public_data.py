@@ -19,8 +19,10 @@ from ..services.public_cache import (
     PublicDataCache,
     PublicLocation,
     PublicProviders,
+    PublicType,
     load_public_locations,
     load_public_providers,
+    load_public_types,
     touches_public_data,
 )
 
@@ -46,6 +48,11 @@ def public_providers() -> PublicProviders:
     return current_app.extensions[_EXTENSION].current(
         "providers", lambda: load_public_providers(valid_for)
     )
+
+
+def public_types() -> tuple[PublicType, ...]:
+    """The appointment types patients may book: no query while warm."""
+    return current_app.extensions[_EXTENSION].current("types", load_public_types)
 
 
 def same_for_every_visitor(view):

@@ -2,15 +2,17 @@
 a browser's repeat visit gets a 304, and an admin's change shows on the very next request, in
 this worker and in any other."""
 
-from datetime import time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import Provider
+from intake.models import Provider, WorkingHours
 from intake.permissions import Role
 from tests.conftest import PASSWORD
+from tests.support.clock import next_weekday
+from tests.views.test_booking import DURHAM, confirm_links, start_of
 
 PUBLIC_PAGES = ["/", "/dry-needling", "/providers?near=27701", "/providers/ada"]
 
@@ -161,3 +163,52 @@ def test_a_flash_message_reaches_its_visitor_past_the_stored_copy(app, client, a
         session["_flashes"] = [("info", "Your message was sent.")]
     assert "Your message was sent." in client.get("/").text
     assert "Your message was sent." not in app.test_client().get("/").text
+
+
+# --- the slot page reads the directory too ----------------------------------------------------
+
+
+@pytest.fixture
+def ada_books_30_minutes(ada, make_type):
+    return make_type(duration_minutes=30, buffer_after_minutes=0)
+
+
+def mondays_times(client, durham, kind) -> list[str]:
+    """The free times of Ada's Monday in two weeks, as "9:00"."""
+    monday = next_weekday(datetime.now(UTC), days_ahead=14)
+    monday -= timedelta(days=monday.weekday())
+    page = client.get(f"/book/ada?location={durham.id}&type={kind.id}&week={monday}")
+    assert page.status_code == 200
+    starts = [start_of(link).astimezone(DURHAM) for link in confirm_links(page.text)]
+    return [f"{s:%-H:%M}" for s in starts if s.date() == monday]
+
+
+def test_a_warm_slot_page_reads_only_the_bookings_and_time_off(
+    client, durham, ada_books_30_minutes, count_queries
+):
+    mondays_times(client, durham, ada_books_30_minutes)
+    with count_queries() as statements:
+        assert mondays_times(client, durham, ada_books_30_minutes)[0] == "9:00"
+    read = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(read) == 2
+    assert "FROM appointments" in read[0] and "FROM time_off" in read[1]
+
+
+def test_new_working_hours_show_on_the_slot_page_at_once(
+    app, client, ada, durham, ada_books_30_minutes
+):
+    assert mondays_times(client, durham, ada_books_30_minutes)[:2] == ["9:00", "9:15"]
+    with app.app_context():  # as the therapist's hours page writes them
+        hours = db.session.scalars(
+            select(WorkingHours).where(WorkingHours.provider_id == ada.id)
+        ).one()
+        hours.starts = time(13)
+        db.session.commit()
+    assert mondays_times(client, durham, ada_books_30_minutes)[:2] == ["13:00", "13:15"]
+
+
+def test_a_deactivated_therapist_cannot_be_booked_at_once(client, ada, admin_browser):
+    assert client.get("/book/ada").status_code == 200
+    response = admin_browser.post(f"/admin/users/{ada.user_id}/deactivate")
+    assert response.status_code == 302
+    assert client.get("/book/ada").status_code == 404
