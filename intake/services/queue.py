@@ -28,7 +28,7 @@ from ..models import (
     SignedConsent,
     User,
 )
-from .consents import current_version, current_version_id, state_of
+from .consents import current_version, current_version_id_column, state_of
 
 PER_PAGE = 50
 MAX_SEARCH_WORDS = 5
@@ -316,6 +316,9 @@ def _consents_query() -> Select:
             SignedConsent.signed_at,
             ConsentVersion.label,
             ConsentWithdrawal.id.is_not(None).label("withdrawn"),
+            # Read with the consents, in the same statement: an admin may publish a new
+            # version at any moment, so it is never remembered between requests.
+            current_version_id_column().label("current_version_id"),
         )
         .join(ConsentVersion, ConsentVersion.id == SignedConsent.version_id)
         .outerjoin(ConsentWithdrawal, ConsentWithdrawal.consent_id == SignedConsent.id)
@@ -326,17 +329,17 @@ def _consents_query() -> Select:
 
 def _consent_looks(patient_ids, now: datetime, max_age: timedelta) -> dict[int, ConsentStatus]:
     """`consent_statuses` for the queue's rows: the same words from a few columns of each
-    consent (its id for the link), not the entities with their version and withdrawal."""
+    consent (its id for the link), not the entities with their version and withdrawal; the
+    current version's id comes in the same statement."""
     statuses = dict.fromkeys(patient_ids, MISSING_CONSENT)
     if not patient_ids:
         return statuses
-    current_id = current_version_id()
     signed = db.session.execute(_consents_query(), {"ids": list(patient_ids)})
     for consent in signed:
         state = consent_state(
             signed_at=consent.signed_at,
             version_id=consent.version_id,
-            current_version_id=current_id,
+            current_version_id=consent.current_version_id,
             withdrawn=bool(consent.withdrawn),
             now=now,
             max_age=max_age,
