@@ -6,7 +6,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ..domain.availability import Interval, day_bounds
 from ..domain.screening import ScreeningLevel, ScreeningResult
@@ -80,12 +80,19 @@ class Window:
 
 
 def provider_for(user: User) -> Provider | None:
-    """The signed-in therapist's profile with its locations (the page's zone comes from them)."""
-    return db.session.scalars(
+    """The signed-in therapist's profile with its locations (the page's zone comes from them),
+    in one statement: a therapist works at a few locations, so joining them repeats the
+    provider's columns a few times, where a second statement cost more."""
+    return db.session.scalars(_provider_query(), {"user_id": user.id}).unique().one_or_none()
+
+
+@cache
+def _provider_query() -> Select:
+    return (
         select(Provider)
-        .where(Provider.user_id == user.id)
-        .options(selectinload(Provider.locations))
-    ).first()
+        .where(Provider.user_id == bindparam("user_id"))
+        .options(joinedload(Provider.locations))
+    )
 
 
 def zone_of(provider: Provider, clinic_zone: str) -> str:
