@@ -28,6 +28,7 @@ from ..models import (
     SignedConsent,
     User,
 )
+from .callbacks import open_urgent_count_column
 from .consents import current_version, current_version_id_column, state_of
 
 PER_PAGE = 50
@@ -100,6 +101,7 @@ class QueuePage:
     total: int
     page: int
     per_page: int
+    urgent_callbacks: int = 0  # open ones, shown above the queue: counted with its total
 
     @property
     def pages(self) -> int:
@@ -118,10 +120,12 @@ def queue_page(
     per_page: int = PER_PAGE,
     urgent_limit_hours: float = 2,
 ) -> QueuePage:
-    """Urgent first, then oldest first. Five queries whatever the page size or the number of
-    requests: count, the page's ids, their rows (with the patients' current intakes), their
-    consents, the current consent version's id."""
-    total = db.session.scalar(_filtered(select(func.count(Appointment.id)), filters, zone))
+    """Urgent first, then oldest first. Four queries whatever the page size or the number of
+    requests: count (with the open urgent callbacks'), the page's ids, their rows (with the
+    patients' current intakes), their consents (with the current consent version's id)."""
+    total, urgent_callbacks = db.session.execute(
+        _filtered(select(func.count(Appointment.id), open_urgent_count_column()), filters, zone)
+    ).one()
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     ids = db.session.scalars(page_of_ids(filters, zone, page, per_page)).all()
@@ -150,7 +154,7 @@ def queue_page(
                 *_wait(a, now, zone, urgent_limit_hours),
             )
         )
-    return QueuePage(rows, total, page, per_page)
+    return QueuePage(rows, total, page, per_page, urgent_callbacks)
 
 
 def _wait(appointment, now: datetime, zone: str, limit_hours: float):
