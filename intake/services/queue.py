@@ -9,6 +9,7 @@ from functools import cache
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload
 
+from ..database import read_columns
 from ..domain.availability import day_bounds
 from ..domain.business_hours import waited_too_long, waited_words
 from ..domain.consent import ConsentState, consent_state
@@ -123,12 +124,17 @@ def queue_page(
     """Urgent first, then oldest first. Four queries whatever the page size or the number of
     requests: count (with the open urgent callbacks'), the page's ids, their rows (with the
     patients' current intakes), their consents (with the current consent version's id)."""
-    total, urgent_callbacks = db.session.execute(
-        _filtered(select(func.count(Appointment.id), open_urgent_count_column()), filters, zone)
+    total, urgent_callbacks = read_columns(
+        db.session,
+        _filtered(
+            select(func.count(), open_urgent_count_column()).select_from(Appointment),
+            filters,
+            zone,
+        ),
     ).one()
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
-    ids = db.session.scalars(page_of_ids(filters, zone, page, per_page)).all()
+    ids = read_columns(db.session, page_of_ids(filters, zone, page, per_page)).scalars().all()
     found = _rows_of(ids)
     consents = _consent_looks({a.patient_id for a in found}, now, max_age)
     today = local_datetime(now, zone).date()
@@ -222,7 +228,7 @@ def _rows_of(ids: list[int]) -> list:
     patient's current intake: the columns a row shows, each join to one row at most."""
     if not ids:
         return []
-    found = db.session.execute(_rows_query(), {"ids": ids})
+    found = read_columns(db.session, _rows_query(), {"ids": ids})
     by_id = {a.id: a for a in found}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -338,7 +344,7 @@ def _consent_looks(patient_ids, now: datetime, max_age: timedelta) -> dict[int, 
     statuses = dict.fromkeys(patient_ids, MISSING_CONSENT)
     if not patient_ids:
         return statuses
-    signed = db.session.execute(_consents_query(), {"ids": list(patient_ids)})
+    signed = read_columns(db.session, _consents_query(), {"ids": list(patient_ids)})
     for consent in signed:
         state = consent_state(
             signed_at=consent.signed_at,
@@ -381,8 +387,8 @@ def flags_of(appointment) -> list[Flag]:
 
 def provider_choices() -> list:
     """(id, display_name) of every provider, for the queue's filter: no entities needed."""
-    return db.session.execute(
-        select(Provider.id, Provider.display_name).order_by(Provider.display_name)
+    return read_columns(
+        db.session, select(Provider.id, Provider.display_name).order_by(Provider.display_name)
     ).all()
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
+from ..database import read_columns
 from ..domain.availability import Interval, day_bounds
 from ..domain.screening import ScreeningLevel, ScreeningResult
 from ..extensions import db
@@ -156,7 +157,8 @@ def appointments_in(
     """The provider's appointments by local day, with their notes' summaries: three queries
     (visits, notes with their addenda counted, the notes' events), whatever their number."""
     statuses = tuple(AppointmentStatus) if include_closed else SHOWN
-    found = db.session.execute(
+    found = read_columns(
+        db.session,
         _visits_query(),
         {
             "provider_id": provider.id,
@@ -246,14 +248,15 @@ def _note_summaries(appointment_ids: list[int]) -> dict[int, NoteSummary]:
     the events of the notes found: two queries (none more without notes)."""
     if not appointment_ids:
         return {}
-    notes = db.session.execute(_notes_query(), {"ids": appointment_ids}).all()
+    notes = read_columns(db.session, _notes_query(), {"ids": appointment_ids}).all()
     if not notes:
         return {}
     events: dict[int, list[str]] = {}
-    for note_id, kind in db.session.execute(
+    for note_id, kind in read_columns(
+        db.session,
         select(AdverseEvent.note_id, AdverseEvent.kind)
         .where(AdverseEvent.note_id.in_([note.id for note in notes]))
-        .order_by(AdverseEvent.id)
+        .order_by(AdverseEvent.id),
     ):
         events.setdefault(note_id, []).append(kind)
     return {
