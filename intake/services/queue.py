@@ -228,7 +228,7 @@ def _rows_of(ids: list[int]) -> list:
     patient's current intake: the columns a row shows, each join to one row at most."""
     if not ids:
         return []
-    found = read_columns(db.session, _rows_query(), {"ids": ids})
+    found = read_columns(db.session, _rows_query(), {"ids": ids}).all()  # one fetch, not 50
     by_id = {a.id: a for a in found}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -344,7 +344,7 @@ def _consent_looks(patient_ids, now: datetime, max_age: timedelta) -> dict[int, 
     statuses = dict.fromkeys(patient_ids, MISSING_CONSENT)
     if not patient_ids:
         return statuses
-    signed = read_columns(db.session, _consents_query(), {"ids": list(patient_ids)})
+    signed = read_columns(db.session, _consents_query(), {"ids": list(patient_ids)}).all()
     for consent in signed:
         state = consent_state(
             signed_at=consent.signed_at,
