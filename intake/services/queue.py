@@ -139,35 +139,56 @@ def queue_page(
     consents = _consent_looks({a.patient_id for a in found}, now, max_age)
     today = local_datetime(now, zone).date()
     rows = []
-    for a in found:
-        has_intake = a.intake_id is not None
+    # Unpacked in _rows_query's column order: reading a Row's columns by name cost ~0.5 µs
+    # each, ~0.5 ms for a page's 50 rows.
+    for (
+        appointment_id,
+        patient_id,
+        status,
+        urgent,
+        needs_review,
+        review_outcome,
+        snapshot,
+        starts_at,
+        created_at,
+        first_name,
+        last_name,
+        provider,
+        location,
+        location_zone,
+        type_name,
+        intake_id,
+        legal_first_name,
+        legal_last_name,
+        born_on,
+    ) in found:
+        has_intake = intake_id is not None
         rows.append(
             QueueRow(
-                a.id,
-                a.status,
-                a.urgent,
-                a.starts_at,
-                a.created_at,
-                a.timezone,
-                f"{a.first_name} {a.last_name}",
-                f"{a.legal_first_name} {a.legal_last_name}" if has_intake else None,
-                age_on(a.born_on, today) if has_intake else None,
-                a.display_name,
-                a.location_name,
-                a.type_name,
-                consents[a.patient_id],
-                flags_of(a),
-                *_wait(a, now, zone, urgent_limit_hours),
+                appointment_id,
+                status,
+                urgent,
+                starts_at,
+                created_at,
+                location_zone,
+                f"{first_name} {last_name}",
+                f"{legal_first_name} {legal_last_name}" if has_intake else None,
+                age_on(born_on, today) if has_intake else None,
+                provider,
+                location,
+                type_name,
+                consents[patient_id],
+                _flags(urgent, snapshot, needs_review, review_outcome),
+                *_wait(urgent, status, created_at, now, zone, urgent_limit_hours),
             )
         )
     return QueuePage(rows, total, page, per_page, urgent_callbacks)
 
 
-def _wait(appointment, now: datetime, zone: str, limit_hours: float):
+def _wait(urgent: bool, status, since: datetime, now: datetime, zone: str, limit_hours: float):
     """How long an urgent request has waited for the desk, and whether too long."""
-    if not appointment.urgent or appointment.status != AppointmentStatus.REQUESTED:
+    if not urgent or status != AppointmentStatus.REQUESTED:
         return "", False
-    since = appointment.created_at
     return waited_words(since, now), waited_too_long(since, now, zone, limit_hours)
 
 
@@ -345,40 +366,53 @@ def _consent_looks(patient_ids, now: datetime, max_age: timedelta) -> dict[int, 
     if not patient_ids:
         return statuses
     signed = read_columns(db.session, _consents_query(), {"ids": list(patient_ids)}).all()
-    for consent in signed:
+    # Unpacked in _consents_query's column order (see queue_page).
+    for consent_id, patient_id, version_id, signed_at, label, withdrawn, current_id in signed:
         state = consent_state(
-            signed_at=consent.signed_at,
-            version_id=consent.version_id,
-            current_version_id=consent.current_version_id,
-            withdrawn=bool(consent.withdrawn),
+            signed_at=signed_at,
+            version_id=version_id,
+            current_version_id=current_id,
+            withdrawn=bool(withdrawn),
             now=now,
             max_age=max_age,
         )
-        shown = statuses[consent.patient_id]
+        shown = statuses[patient_id]
         if shown.state is None or (state is ConsentState.VALID and shown.state is not state):
             text, tone = _CONSENT_LOOKS[state]
-            statuses[consent.patient_id] = ConsentStatus(
-                state, text.format(label=consent.label), tone, consent_id=consent.id
+            statuses[patient_id] = ConsentStatus(
+                state, text.format(label=label), tone, consent_id=consent_id
             )
     return statuses
 
 
 def flags_of(appointment) -> list[Flag]:
-    """An appointment's flags; any object with its columns will do (a row of the queue)."""
+    """An appointment's flags; any object with its columns will do."""
+    return _flags(
+        appointment.urgent,
+        appointment.screening_snapshot,
+        appointment.needs_review,
+        appointment.review_outcome,
+    )
+
+
+URGENT_FLAG = Flag("Urgent", Tone.DANGER)
+ABSOLUTE_FLAG = Flag("Absolute", Tone.DANGER)
+REVIEW_FLAGS = {
+    None: Flag("Review needed", Tone.WARN),
+    "cleared": Flag("Review: cleared", Tone.OK),
+    "not_suitable": Flag("Review: not suitable", Tone.DANGER),
+}
+
+
+def _flags(urgent: bool, snapshot, needs_review: bool, review_outcome: str | None) -> list[Flag]:
     flags = []
-    if appointment.urgent:
-        flags.append(Flag("Urgent", Tone.DANGER))
-    levels = {f.get("level") for f in (appointment.screening_snapshot or {}).get("findings", [])}
+    if urgent:
+        flags.append(URGENT_FLAG)
+    levels = {f.get("level") for f in (snapshot or {}).get("findings", [])}
     if ScreeningLevel.ABSOLUTE in levels:
-        flags.append(Flag("Absolute", Tone.DANGER))
-    if appointment.needs_review:
-        flags.append(
-            {
-                None: Flag("Review needed", Tone.WARN),
-                "cleared": Flag("Review: cleared", Tone.OK),
-                "not_suitable": Flag("Review: not suitable", Tone.DANGER),
-            }.get(appointment.review_outcome, Flag("Review needed", Tone.WARN))
-        )
+        flags.append(ABSOLUTE_FLAG)
+    if needs_review:
+        flags.append(REVIEW_FLAGS.get(review_outcome, REVIEW_FLAGS[None]))
     return flags
 
 
