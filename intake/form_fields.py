@@ -88,6 +88,21 @@ class PlainOptionsSelect(Select):
     """WTForms' select with the same HTML, each plain option written directly: a filter's
     long provider list went through `html_params` and `Markup.format` once per option."""
 
+    def __call__(self, field, **kwargs):
+        """`Select.__call__` for a select without groups or multiple choice, with the faster
+        `html_params` and without looking up `render_option`'s signature on every call
+        (the queue's three selects spent ~0.3 ms there)."""
+        if self.multiple or field.has_groups():
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        options = "".join(self.render_option(c) for c in field._iter_choices_normalized())
+        # The attributes and each option are escaped where they are written.
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704  # nosec
+
     @classmethod
     def render_option(cls, choice, **kwargs):
         if kwargs or choice.render_kw or isinstance(choice.value, bool):

@@ -38,3 +38,18 @@ def test_the_queue_filters_render_as_with_wtforms_own_widgets(app):
             (ExportForm(formdata=None).to, DateInput()),
         ):
             assert field(aria_describedby="x-hint") == plain(field, aria_describedby="x-hint")
+
+
+def test_the_plain_select_renders_as_wtforms_select(app):
+    from wtforms.widgets import Select
+
+    from intake.form_fields import options
+    from intake.forms import QueueFilterForm
+
+    with app.test_request_context("/?provider=2&status=all"):
+        form = QueueFilterForm()
+        form.provider.choices = options([("", "Any"), ("1", "A & B"), ("2", 'The "best"')])
+        form.location.choices = options([("", "Any location")])
+        for field in (form.provider, form.location, form.status):
+            for attributes in ({}, {"aria_describedby": "x-hint", "aria_invalid": "true"}):
+                assert field(**attributes) == Select()(field, **attributes)
