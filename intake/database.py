@@ -50,6 +50,13 @@ def _request_mode() -> str:
     return "" if getattr(view, _LOCKS_LATE, False) else "IMMEDIATE"
 
 
+def read_columns(session, statement, params: dict | None = None):
+    """A select of plain columns (no entities) run on the session's own connection, in its
+    transaction: the ORM's result handling cost ~30% more CPU on the queue's 50 rows of 19
+    columns, for the same rows. Nothing pending is flushed first: for reading pages."""
+    return session.connection().execute(statement, params)
+
+
 def locks_late(view: Callable) -> Callable:
     """Mark a POST view that reads without the SQLite write lock and takes it itself, through
     `begin_write(..., keep_loaded=True)`, only for its final check and its writes: other

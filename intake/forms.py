@@ -44,7 +44,10 @@ from .form_fields import (
     SHORT,
     MultiCheckboxField,
     PhoneNumber,
+    PlainCheckboxInput,
+    PlainDateInput,
     PlainOptionsSelect,
+    PlainSearchInput,
     choose_one,
     email_field,
     long_answer,
@@ -301,13 +304,16 @@ class QueueFilterForm(GetForm):
     status = SelectField(
         "Status", choices=STATUS_CHOICES, default="requested", widget=PlainOptionsSelect()
     )
-    from_ = DateField("Starts from", [Optional(), plausible_day], name="from")
-    to = DateField("Starts until", [Optional(), plausible_day])
-    needs_review = BooleanField("Needs therapist review")
+    from_ = DateField(
+        "Starts from", [Optional(), plausible_day], name="from", widget=PlainDateInput()
+    )
+    to = DateField("Starts until", [Optional(), plausible_day], widget=PlainDateInput())
+    needs_review = BooleanField("Needs therapist review", widget=PlainCheckboxInput())
     q = SearchField(
         "Name, phone or email",
         [Optional(), Length(max=MAX_SEARCH, message=f"Search with up to {MAX_SEARCH} characters.")],
         filters=[strip],
+        widget=PlainSearchInput(),
     )
 
     def validate_to(self, field):
@@ -318,9 +324,18 @@ class QueueFilterForm(GetForm):
 class ExportForm(GetForm):
     # Ids of their own: this form shares a page with the queue's filters.
     from_ = DateField(
-        "From", [InputRequired("Give the first day."), plausible_day], name="from", id="export-from"
+        "From",
+        [InputRequired("Give the first day."), plausible_day],
+        name="from",
+        id="export-from",
+        widget=PlainDateInput(),
     )
-    to = DateField("To", [InputRequired("Give the last day."), plausible_day], id="export-to")
+    to = DateField(
+        "To",
+        [InputRequired("Give the last day."), plausible_day],
+        id="export-to",
+        widget=PlainDateInput(),
+    )
 
     def validate_to(self, field):
         if not (field.data and self.from_.data):

@@ -4,8 +4,9 @@ on record. Urgent requests wait for a logged call before they can be confirmed."
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ScalarSelect, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from ..database import begin_write
@@ -255,11 +256,19 @@ def open_callbacks(
 
 
 def open_urgent_count() -> int:
-    return db.session.scalar(
-        select(func.count(Callback.id)).where(
-            Callback.status == CallbackStatus.OPEN, Callback.urgent.is_(True)
-        )
+    return db.session.scalar(_open_urgent_count_query())
+
+
+@cache
+def _open_urgent_count_query() -> Select:
+    return select(func.count(Callback.id)).where(
+        Callback.status == CallbackStatus.OPEN, Callback.urgent.is_(True)
     )
+
+
+def open_urgent_count_column() -> ScalarSelect:
+    """`open_urgent_count()` as a scalar subquery, to read it in another statement."""
+    return _open_urgent_count_query().scalar_subquery()
 
 
 # --- one callback -------------------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, Select, select
 from sqlalchemy.orm import defer, joinedload
 
 from ..domain.consent import (
@@ -52,12 +53,22 @@ def current_version() -> ConsentVersion | None:
 
 def current_version_id() -> int | None:
     """`current_version().id` without loading the version's text (lists need only the id)."""
-    return db.session.scalar(
+    return db.session.scalar(_current_version_id_query())
+
+
+@cache
+def _current_version_id_query() -> Select:
+    return (
         select(ConsentVersion.id)
         .where(ConsentVersion.published_at.is_not(None))
         .order_by(ConsentVersion.published_at.desc(), ConsentVersion.id.desc())
         .limit(1)
     )
+
+
+def current_version_id_column() -> ScalarSelect:
+    """`current_version_id()` as a scalar subquery, to read it in another statement."""
+    return _current_version_id_query().scalar_subquery()
 
 
 def publish_version(label: str, body_markdown: str, now: datetime | None = None):

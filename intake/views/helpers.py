@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -91,17 +91,34 @@ def clinic_locations() -> Sequence[PublicLocation]:
 _ID_MARK = 918273645  # an id no table reaches; it appears once in the URL it is built into
 
 
-def id_link(endpoint: str, key: str, **values) -> Callable[[int], str]:
+class IdLink:
+    """One endpoint's URL with each id filled in: `link(id)`, or `link[id]` in a template's
+    loop, where Jinja sends every call through Context.call (its checks cost ~1.5 µs a call,
+    ~100 calls on the queue's page) and an item lookup goes straight to __getitem__."""
+
+    __slots__ = ("head", "tail")
+
+    def __init__(self, head: str, tail: str):
+        self.head, self.tail = head, tail
+
+    def __call__(self, value: int) -> str:
+        return f"{self.head}{int(value)}{self.tail}"
+
+    def __getitem__(self, value: int) -> str:
+        # Jinja renders a lookup that raised TypeError or LookupError as undefined (an empty
+        # href): anything but an id fails loudly instead, as a call does.
+        if not isinstance(value, int):
+            raise ValueError(f"not an id: {value!r}")
+        return f"{self.head}{value}{self.tail}"
+
+
+def id_link(endpoint: str, key: str, **values) -> IdLink:
     """`url_for(endpoint, key=id, **values)` for many ids: one url_for, then each id filled in
     (a list of 50 rows called url_for 100 times, ~2 ms). Only for int routes."""
     head, found, tail = url_for(endpoint, **{key: _ID_MARK}, **values).partition(str(_ID_MARK))
     if not found:
         raise ValueError(f"{endpoint} does not put {key} in its URL")
-
-    def link(value: int) -> str:
-        return f"{head}{int(value)}{tail}"
-
-    return link
+    return IdLink(head, tail)
 
 
 def render_markdown(text: str) -> Markup:

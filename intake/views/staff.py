@@ -98,7 +98,7 @@ def queue():
         page=page,
         keep=keep,
         export_form=ExportForm(formdata=None),
-        urgent_callbacks=callbacks.open_urgent_count(),
+        urgent_callbacks=page.urgent_callbacks,
         urgent_limit=settings.urgent_callback_working_hours,
         clinic_zone=zone,
     )

@@ -287,9 +287,10 @@ def test_the_week_costs_a_fixed_number_of_queries(
 
     assert html.count('class="appt ') == how_many
     assert html.count("Session note:") == how_many // 2
-    # The user, the provider, its locations, the appointments, their notes (with a count of
-    # addenda), the notes' events, the completed visits' check-ins; staff pages have no footer.
-    assert len([q for q in queries if q != "BEGIN"]) == 7, queries
+    # The user, the provider with its locations, the appointments, their notes (with a count
+    # of addenda), the notes' events, the completed visits' check-ins; staff pages have no
+    # footer.
+    assert len([q for q in queries if q != "BEGIN"]) == 6, queries
 
 
 # --- completed and no-show ------------------------------------------------------------------
