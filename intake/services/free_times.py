@@ -21,6 +21,7 @@ from ..models import (
 from ..settings import ClinicSettings
 from .directory import listed
 from .errors import BookingError, SlotTaken
+from .public_cache import active_types_query
 
 # Staff book by phone and move visits: the provider's hours bind them, the patients' online
 # notice period and booking horizon do not (ten years is no limit in practice).
@@ -38,11 +39,7 @@ class SlotChoice:
 
 
 def active_types() -> list[AppointmentType]:
-    return list(
-        db.session.scalars(
-            select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id)
-        )
-    )
+    return list(db.session.scalars(active_types_query()))
 
 
 def provider_by_slug(slug: str) -> Provider | None:

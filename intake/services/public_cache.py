@@ -170,10 +170,13 @@ def load_public_types() -> tuple[PublicType, ...]:
             t.buffer_after_minutes,
             t.involves_dry_needling,
         )
-        for t in db.session.scalars(
-            select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id)
-        )
+        for t in db.session.scalars(active_types_query())
     )
+
+
+def active_types_query():
+    """The appointment types patients may book, by id: the order booking lists them in."""
+    return select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id)
 
 
 PUBLIC_MODELS = (Location, Provider, WorkingHours, AppointmentType)
