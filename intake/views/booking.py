@@ -12,7 +12,7 @@ from ..domain.availability import WeeklyHours, group_by_day
 from ..domain.ids import parse_id
 from ..formatting import clinic_today
 from ..forms import BookingRequestForm
-from ..models import utcnow
+from ..models import Appointment, utcnow
 from ..permissions import Role, role_required
 from ..services import booking, eligibility, free_times
 from ..services.directory import nearby_taking_new_patients, provider_directory
@@ -25,13 +25,13 @@ bp = Blueprint("booking", __name__, url_prefix="/book")
 WEEK = timedelta(days=7)
 
 
-def _movable(appointment_id: int | None) -> int | None:
+def _movable(appointment_id: int | None) -> Appointment | None:
     """Only the patient's own appointment, still holding its time, may be moved (and so have
     its own time shown as free)."""
     if appointment_id is None or not current_user.is_authenticated:
         return None
     appointment = booking.patient_appointment(current_user.id, appointment_id)
-    return appointment_id if appointment is not None and appointment.holds_time else None
+    return appointment if appointment is not None and appointment.holds_time else None
 
 
 @bp.get("")
@@ -56,16 +56,20 @@ def choose_slot(slug: str):
     # the page offers is checked again from the database when the request is sent.
     provider = public_providers().by_slug.get(slug[:80]) or abort(404)
     settings, now = current_settings(), utcnow()
-    move = _movable(parse_id(request.args.get("move")))
+    moving = _movable(parse_id(request.args.get("move")))
+    move = moving.id if moving else None
     # Moving one's own visit is not a new booking; anyone else needs to be seen before.
     if move is None and not eligibility.takes(provider, _patient_id()):
         return _not_taking(provider)
     every_type = public_types()
     types = eligibility.offered_types(provider, every_type, settings, now)
+    type_id = request.args.get("type") or (str(types[0].id) if len(types) == 1 else None)
+    if moving:  # a move keeps its kind of visit: another kind's times would not fit it
+        types = [kind for kind in types if kind.id == moving.type_id]
+        type_id = str(moving.type_id)
     location_id = request.args.get("location") or (
         str(provider.locations[0].id) if len(provider.locations) == 1 else None
     )
-    type_id = request.args.get("type") or (str(types[0].id) if len(types) == 1 else None)
     context = dict(
         provider=provider,
         types=types,
@@ -74,7 +78,7 @@ def choose_slot(slug: str):
         move=move,
         error=None,
         days={},
-        some_types_withheld=len(types) < len(every_type),
+        some_types_withheld=not moving and len(types) < len(every_type),
     )
     if location_id and type_id:
         try:

@@ -234,6 +234,29 @@ def test_only_the_owner_can_see_an_appointments_own_time_as_free_to_move_to(
     assert f'action="/account/appointments/{appointment.id}/move"' in moving
 
 
+def test_the_move_page_keeps_the_visits_own_kind_whatever_the_link_says(
+    client, clinic, ready_patient, login_as, make_appointment, make_type, slot
+):
+    """A move keeps the kind of visit. Were the page to offer another kind, its times would
+    be that kind's: 11:30 fits a 30-minute visit before Ben's noon, not an hour-long one, and
+    the move would be refused as "just taken"."""
+    hour_long = make_type(name="Initial evaluation + dry needling", duration_minutes=60)
+    maria = ready_patient()
+    visit = make_appointment(maria, clinic.provider, clinic.location, hour_long, slot)
+    login_as(maria)
+
+    page = client.get(
+        f"/book/ben?location={clinic.location.id}&type={clinic.type.id}"
+        f"&move={visit.id}&revision={visit.revision}&week={slot.date().isoformat()}"
+    ).text
+
+    assert "Initial evaluation + dry needling (60 minutes)" in page
+    assert "Dry needling follow-up (30 minutes)" not in page
+    assert f'value="{iso(slot)}"' in page  # her own time, free to her
+    half_past_eleven = iso(slot + timedelta(minutes=90))
+    assert f'name="start" value="{half_past_eleven}"' not in page
+
+
 # --- on the way to the confirm page ----------------------------------------------------------
 
 
