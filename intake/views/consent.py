@@ -16,6 +16,7 @@ from ..services.consents import (
     current_version,
     sign_consent,
     superseded_consent,
+    valid_consent,
     withdraw_consent,
 )
 from ..services.intakes import current_intake
@@ -34,6 +35,12 @@ def sign():
     version = current_version()
     if version is None:
         abort(503, "No consent text is published yet. Please call the clinic.")
+    already = valid_consent(current_user.id, utcnow(), consent_max_age())
+    if already is not None:  # a second tap on "Sign", or an old tab: there is nothing to sign
+        flash("You have already signed this consent.", "success")
+        return redirect(
+            safe_next(request.args.get("next")) or url_for("consent.show", consent_id=already.id)
+        )
     form = ConsentForm(version_id=str(version.id))
     today = clinic_today()
     minor = is_minor(intake.born_on, today)

@@ -92,6 +92,23 @@ def test_signing_stores_exactly_what_was_agreed(app, client, patient, consent_v1
         assert signed.signed_at.tzinfo is not None
 
 
+def test_a_second_tap_on_sign_keeps_one_consent_and_shows_the_signed_copy(
+    app, client, patient, consent_v1
+):
+    """A slow phone, a double tap or an old tab sends the form again: nothing more is signed,
+    and the account does not list the same version as "Current" twice."""
+    first = client.post("/consent", data=signing(consent_v1))
+    again = client.post("/consent", data=signing(consent_v1))
+
+    assert again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+    assert signed_count(app) == 1
+    assert client.get("/consent").headers["Location"] == first.headers["Location"]
+    booking = "/book/ben/confirm?location=1&type=1&start=2030-01-07T15:00Z"
+    assert client.get("/consent", query_string={"next": booking}).headers["Location"] == booking
+    assert client.get("/account").get_data(as_text=True).count("Current") == 1
+
+
 def test_the_drawn_signature_is_optional(app, client, patient, consent_v1):
     assert client.post("/consent", data=signing(consent_v1, signature="")).status_code == 302
     with app.app_context():
