@@ -285,6 +285,19 @@ def test_outcome_tells_the_patient_what_their_answers_mean(
     assert ("call 911" in notice(page)) is (level in ("absolute", "red_flag"))
 
 
+def test_a_patient_who_must_call_is_not_told_the_consent_waits_for_her_questionnaire(
+    signed_in,
+):
+    """Her answers rule out booking dry needling online: the consent waits for our call, not
+    for the questionnaire she has just filled in."""
+    assert post_intake(signed_in, needle_phobia="yes").status_code == 302
+
+    page = signed_in.get("/account").get_data(as_text=True)
+    assert "Available after the questionnaire" not in page
+    assert 'href="/consent"' not in page
+    assert "We will go through the consent with you when we talk." in page
+
+
 def test_outcome_without_an_intake_sends_the_patient_to_the_form(signed_in):
     response = signed_in.get("/intake/outcome")
     assert response.status_code == 302
