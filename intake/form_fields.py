@@ -134,9 +134,10 @@ def password_field(label: str = "Password") -> PasswordField:
         validators=[
             required("Please choose a password."),
             Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=MAX_PASSWORD_LENGTH,
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+                min=MIN_PASSWORD_LENGTH, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."
+            ),
+            Length(
+                max=MAX_PASSWORD_LENGTH, message=f"Use at most {MAX_PASSWORD_LENGTH} characters."
             ),
         ],
     )

@@ -65,6 +65,17 @@ def test_an_email_can_only_register_once(app, client, make_user):
     assert "An account with that email already exists." in page
 
 
+@pytest.mark.parametrize(
+    ("password", "told"),
+    [("too short", "Use at least 10 characters."), ("x" * 201, "Use at most 200 characters.")],
+)
+def test_a_password_of_the_wrong_length_says_which_way_it_is_wrong(app, client, password, told):
+    """A 300-character passphrase pasted from a manager is too long, not too short."""
+    page = register(client, password=password).get_data(as_text=True)
+    assert told in page
+    assert stored_user(app, "maria@example.com") is None
+
+
 def test_login_and_logout(client, make_user):
     user = make_user(email="pat@example.com")
     response = client.post(
