@@ -44,7 +44,8 @@ def join(
     patient: User, wish: WishForm, actor: User, *, settings: ClinicSettings, now: datetime
 ) -> WaitlistEntry:
     """Add the patient to the waitlist. WishRefused (naming the field) for a place the
-    provider does not work at, an inactive type, or dates the domain refuses. Staff adding a
+    provider does not work at, an inactive type, or dates the domain refuses. The same wish
+    while the patient still waits with it is their entry, not a second one. Staff adding a
     caller is audited."""
     location = db.session.get(Location, wish.location_id) if wish.location_id else None
     if location is None:
@@ -70,6 +71,9 @@ def join(
         created_at=now,
         created_by_id=actor.id,
     )
+    waiting = _same_wish_waiting(entry)
+    if waiting is not None:  # a second tap on "Join": one place in the queue, not two
+        return waiting
     db.session.add(entry)
     db.session.flush()
     if actor.id != patient.id:
@@ -82,6 +86,28 @@ def join(
         )
     db.session.commit()
     return entry
+
+
+def _same_wish_waiting(wish: WaitlistEntry) -> WaitlistEntry | None:
+    """The patient's active entry for exactly this wish, if they are already waiting."""
+
+    def what(entry: WaitlistEntry) -> tuple:
+        return (
+            entry.provider_id,
+            entry.location_id,
+            entry.type_id,
+            entry.first_on,
+            entry.last_on,
+            sorted(entry.times_of_day),
+        )
+
+    waiting = db.session.scalars(
+        select(WaitlistEntry).where(
+            WaitlistEntry.patient_id == wish.patient_id,
+            WaitlistEntry.status == WaitlistStatus.ACTIVE,
+        )
+    )
+    return next((entry for entry in waiting if what(entry) == what(wish)), None)
 
 
 def leave(entry_id: int, actor: User, *, now: datetime) -> None:

@@ -101,6 +101,25 @@ def test_a_patient_joins_and_sees_the_entry_on_their_account(
     assert "Leave the waitlist" in home and "Dry needling follow-up with Ben Durham" in home
 
 
+def test_joining_twice_with_the_same_wish_keeps_one_entry(
+    app, client, clinic, ready_patient, login_as, today
+):
+    """A double tap on "Join the waitlist" must not put her in the queue twice (two rows,
+    two "Leave" buttons, the same freed time offered to her twice)."""
+    login_as(ready_patient())
+
+    first = client.post("/waitlist/join", data=wish(clinic, today))
+    again = client.post("/waitlist/join", data=wish(clinic, today))
+
+    assert first.status_code == again.status_code == 302
+    assert again.location == "/account"
+    assert len(entries(app)) == 1
+    assert client.get("/account").get_data(as_text=True).count("Leave the waitlist") == 1
+    # Another wish is another entry.
+    client.post("/waitlist/join", data=wish(clinic, today, times_of_day=["afternoon"]))
+    assert len(entries(app)) == 2
+
+
 @pytest.mark.parametrize(
     ("changes", "says"),
     [
