@@ -112,17 +112,17 @@ def _same_wish_waiting(wish: WaitlistEntry) -> WaitlistEntry | None:
 
 def leave(entry_id: int, actor: User, *, now: datetime) -> None:
     """A patient leaving (their own entry only) or the desk removing one (audited).
-    LookupError when it is not there, not active, or not the patient's own."""
+    LookupError when it is not there or not the patient's own; nothing happens to an entry
+    no longer active (a second tap on "Leave", or closed meanwhile)."""
     begin_write(db.session)
     entry = db.session.get(WaitlistEntry, entry_id)
     staff = actor.role in (Role.FRONT_DESK, Role.ADMIN)
-    if (
-        entry is None
-        or entry.status != WaitlistStatus.ACTIVE
-        or (not staff and entry.patient_id != actor.id)
-    ):
+    if entry is None or (not staff and entry.patient_id != actor.id):
         db.session.rollback()
         raise LookupError(entry_id)
+    if entry.status != WaitlistStatus.ACTIVE:
+        db.session.rollback()
+        return
     entry.status, entry.closed_at = WaitlistStatus.REMOVED, now
     if staff:
         audit.record(

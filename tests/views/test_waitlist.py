@@ -183,6 +183,22 @@ def test_a_patient_leaves_their_own_entry_but_not_someone_elses(
     assert entries(app)[0].status == WaitlistStatus.REMOVED
 
 
+def test_a_second_tap_on_leave_lands_on_the_account_not_a_missing_page(
+    app, client, clinic, ready_patient, login_as, today
+):
+    login_as(ready_patient())
+    client.post("/waitlist/join", data=wish(clinic, today))
+    [entry] = entries(app)
+
+    assert client.post(f"/waitlist/{entry.id}/leave").location == "/account"
+    [left] = entries(app)
+    again = client.post(f"/waitlist/{entry.id}/leave")
+
+    assert again.status_code == 302 and again.location == "/account"
+    assert entries(app)[0].closed_at == left.closed_at
+    assert "You are not waiting for a time." in client.get("/account").text
+
+
 # --- offers -------------------------------------------------------------------------
 
 
