@@ -327,6 +327,8 @@ def test_a_patient_afraid_of_needles_is_asked_to_call(
         assert "Please call us before booking dry needling" in response.text
         assert CLINIC_PHONE in response.text
         assert 'href="tel:+19195550100"' in response.text
+        # Said once: the heading, then why, not the same request three times over.
+        assert response.text.count("From your answers") == 1
     assert written(app) == (0, 0, 0)
 
 
