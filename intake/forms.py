@@ -124,7 +124,16 @@ class ChangePasswordForm(FlaskForm):
 
 
 class PostForm(FlaskForm):
-    """A button that changes state (sign out, withdraw): only the CSRF token to check."""
+    """A button that changes state (leave, claim, resend): only the CSRF token to check."""
+
+
+class SignOutForm(FlaskForm):
+    """Sign out takes a token this session was given however old its page is: a tab left
+    open overnight must still end the session, not answer "This form has expired". A forged
+    request has no such token, so it is still refused."""
+
+    class Meta:
+        csrf_time_limit = int(timedelta(days=366).total_seconds())
 
 
 # --- intake: questions, labels and choices come from domain/questionnaire.py -----------

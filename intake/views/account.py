@@ -5,18 +5,19 @@ import time
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
 
 from .. import sessions
 from ..config import current_settings
 from ..domain.accounts import InvalidEmail
-from ..extensions import limiter
+from ..extensions import csrf, limiter
 from ..forms import (
     ChangePasswordForm,
     LoginForm,
     NewPasswordForm,
-    PostForm,
     RegisterForm,
     ResetRequestForm,
+    SignOutForm,
 )
 from ..links import external_url
 from ..models import utcnow
@@ -111,13 +112,15 @@ def login():
 
 
 @bp.post("/logout")
+@csrf.exempt  # checked here, without the time limit of other forms: see SignOutForm
 def logout():
-    if PostForm().validate_on_submit():
-        if current_user.is_authenticated:
-            # Ends this session on the server too: a copy of the cookie replays as signed out.
-            accounts.sign_out(current_user)
-        logout_user()
-        flash("You are signed out.", "success")
+    if not SignOutForm().validate_on_submit():
+        raise CSRFError("The CSRF token is missing or invalid.")
+    if current_user.is_authenticated:
+        # Ends this session on the server too: a copy of the cookie replays as signed out.
+        accounts.sign_out(current_user)
+    logout_user()
+    flash("You are signed out.", "success")
     return redirect(url_for("public.home"))
 
 

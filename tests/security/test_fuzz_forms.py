@@ -35,7 +35,7 @@ EXAMPLES = 12  # per route: 36 routes, a few hundred posts in all
 POST_FORMS = {
     "account.register": (ANONYMOUS, forms.RegisterForm),
     "account.login": (ANONYMOUS, forms.LoginForm),
-    "account.logout": (Role.PATIENT, forms.PostForm),
+    "account.logout": (Role.PATIENT, forms.SignOutForm),
     "account.reset_password": (ANONYMOUS, forms.ResetRequestForm),
     "account.choose_password": (ANONYMOUS, forms.NewPasswordForm),
     "account.change_password": (Role.PATIENT, forms.ChangePasswordForm),

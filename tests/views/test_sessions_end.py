@@ -1,6 +1,7 @@
 """A cookie copied before sign-out, a reset, a role change or deactivation opens nothing after."""
 
 import re
+import time
 
 import pytest
 
@@ -59,6 +60,35 @@ def test_a_staff_cookie_copied_before_sign_out_replays_as_signed_out(app, client
 
     client.post("/account/logout")
     assert signed_out(replay(app, session=session), "/staff/requests")
+
+
+def token_on(page: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)[1]
+
+
+def test_sign_out_from_a_page_left_open_past_the_forms_time_limit_still_signs_out(
+    make_app, make_user
+):
+    """A phone's tab left open overnight: its forms' tokens have expired, but "Sign out" must
+    still end the session rather than answer "This form has expired" and leave it open."""
+    app = make_app(WTF_CSRF_ENABLED=True, WTF_CSRF_TIME_LIMIT=1)
+    client = app.test_client()
+    user = make_user()
+    login_page = client.get("/account/login").get_data(as_text=True)
+    data = {"email": user.email, "password": PASSWORD, "csrf_token": token_on(login_page)}
+    assert client.post("/account/login", data=data).status_code == 302
+    account_page = client.get("/account").get_data(as_text=True)
+
+    # A token not given to this session is still refused, and signs nobody out.
+    refused = client.post("/account/logout", data={"csrf_token": "made-up"})
+    assert refused.status_code == 400
+    assert client.get("/account").status_code == 200
+
+    time.sleep(2.1)  # past the one-second limit of this app's form tokens
+    response = client.post("/account/logout", data={"csrf_token": token_on(account_page)})
+
+    assert response.status_code == 302
+    assert signed_out(client, "/account")
 
 
 def test_signing_out_on_one_computer_signs_out_the_other(app, make_user):
