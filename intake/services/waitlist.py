@@ -24,6 +24,7 @@ from ..permissions import Role
 from ..settings import ClinicSettings
 from . import audit
 from .free_times import active_types
+from .intakes import current_intake, screening_of
 
 PER_PAGE = 50
 
@@ -55,8 +56,15 @@ def join(
         provider = db.session.get(Provider, wish.provider_id)
         if provider is None or location not in provider.locations:
             raise WishRefused("provider", "That provider does not see patients at that location.")
-    if wish.type_id not in {kind.id for kind in active_types()}:
+    kind = next((kind for kind in active_types() if kind.id == wish.type_id), None)
+    if kind is None:
         raise WishRefused("type", "Please choose one of the appointment types we offer.")
+    if actor.id == patient.id and kind.involves_dry_needling and _must_call_first(patient.id):
+        # Each time offered could not be claimed, and would hold a place someone else needs.
+        raise WishRefused(
+            "type",
+            "From your answers, please call us to talk about dry needling before booking it.",
+        )
     today = now.astimezone(ZoneInfo(location.timezone)).date()
     check_wish(wish.first_on, wish.last_on, wish.times_of_day, today)
     begin_write(db.session)
@@ -86,6 +94,12 @@ def join(
         )
     db.session.commit()
     return entry
+
+
+def _must_call_first(patient_id: int) -> bool:
+    """Her screening rules out booking dry needling online (as on the booking pages)."""
+    intake = current_intake(patient_id)
+    return intake is not None and screening_of(intake).blocks_online_dry_needling
 
 
 def _same_wish_waiting(wish: WaitlistEntry) -> WaitlistEntry | None:

@@ -101,6 +101,22 @@ def test_a_patient_joins_and_sees_the_entry_on_their_account(
     assert "Leave the waitlist" in home and "Dry needling follow-up with Ben Durham" in home
 
 
+def test_a_patient_who_must_call_first_is_not_promised_dry_needling_times_by_email(
+    app, client, clinic, make_user, make_intake, login_as, today
+):
+    """Her answers rule out booking dry needling online: every time offered to her could not
+    be claimed, and would hold a place another waiting patient could have had."""
+    patient = make_user(first_name="Maria", last_name="Lopez")
+    make_intake(patient, needle_phobia="yes")
+    login_as(patient)
+
+    response = client.post("/waitlist/join", data=wish(clinic, today))
+
+    assert response.status_code == 400
+    assert "please call us to talk about dry needling" in response.text
+    assert entries(app) == []
+
+
 def test_joining_twice_with_the_same_wish_keeps_one_entry(
     app, client, clinic, ready_patient, login_as, today
 ):
