@@ -35,16 +35,17 @@ def sign():
     version = current_version()
     if version is None:
         abort(503, "No consent text is published yet. Please call the clinic.")
-    already = valid_consent(current_user.id, utcnow(), consent_max_age())
-    if already is not None:  # a second tap on "Sign", or an old tab: there is nothing to sign
-        flash("You have already signed this consent.", "success")
-        return redirect(
-            safe_next(request.args.get("next")) or url_for("consent.show", consent_id=already.id)
-        )
     form = ConsentForm(version_id=str(version.id))
     today = clinic_today()
     minor = is_minor(intake.born_on, today)
     if form.validate_on_submit():
+        already = valid_consent(current_user.id, utcnow(), consent_max_age())
+        if already is not None:  # a second tap on "Sign", or an old tab: nothing more to sign
+            flash("You have already signed this consent.", "success")
+            return redirect(
+                safe_next(request.args.get("next"))
+                or url_for("consent.show", consent_id=already.id)
+            )
         try:
             signed = sign_consent(current_user, _signing_from(form), today=today)
         except ConsentRefused as refusal:

@@ -129,8 +129,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("intake.edit", "GET"): P(A.PATIENT),
     ("intake.edit", "POST"): P(A.PATIENT, form=form_answers()),
     ("intake.outcome", "GET"): P(A.PATIENT),
+    ("consent.sign", "GET"): P(A.PATIENT),
     # The world's patients hold a valid consent: signing again shows it, and stores nothing.
-    ("consent.sign", "GET"): P(A.PATIENT, ok=302),
     ("consent.sign", "POST"): P(A.PATIENT, form=SIGNING, writes=False),
     ("consent.withdraw", "POST"): P(A.PATIENT, CONSENT_A, {"reason": ""}, owned=True),
     ("booking.confirm", "GET"): P(A.PATIENT, SLOT),
