@@ -53,6 +53,9 @@ def settings_for(database_url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,  # one test turns it on; others log in freely
+        # scripts/run writes MAIL_BACKEND = 'files' to instance/config.py: tests send by SMTP
+        # to their own server, never into the demo's mail folder.
+        "MAIL_BACKEND": "smtp",
         **overrides,
     }
 
