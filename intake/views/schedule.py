@@ -145,6 +145,9 @@ def review(provider, appointment_id: int):
         findings=schedule.findings(appointment),
         level_words=schedule.LEVEL_WORDS,
         flags=schedule.flags(appointment),
+        consent=consent_looks([appointment.patient_id], utcnow(), consent_max_age())[
+            appointment.patient_id
+        ],
         form=form,
     ), 400 if form.errors else 200
 

@@ -410,6 +410,27 @@ def test_the_review_page_shows_findings_with_reasons_and_is_audited(app, client,
     ]
 
 
+def test_the_review_page_flags_a_consent_withdrawn_after_booking(
+    app, client, ben, book, ready_patient
+):
+    patient = ready_patient()
+    consent = rows(app, SignedConsent, SignedConsent.patient_id == patient.id)[0]
+    result = screen({"anticoagulants": "yes", "anticoagulants_detail": "warfarin"})
+    flagged = book(
+        now() + timedelta(days=3),
+        patient=patient,
+        consent_id=consent.id,
+        screening_snapshot=result.to_dict(),
+        needs_review=True,
+    )
+    persist(app, ConsentWithdrawal(consent_id=consent.id, ip_address="::1"))
+
+    html = page(client.get(f"/schedule/appointments/{flagged.id}/review"))
+
+    assert f'href="/consent/{consent.id}">Signed consent' not in html
+    assert '<span class="badge badge-danger">Withdrawn (v1)</span>' in html
+
+
 def review(client, appointment, **data):
     return client.post(
         f"/schedule/appointments/{appointment.id}/review",
