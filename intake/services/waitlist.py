@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..database import begin_write
-from ..domain.waitlist import WishRefused, check_wish
+from ..domain.waitlist import TimeOfDay, WishRefused, check_wish
 from ..extensions import db
 from ..models import (
     AppointmentType,
@@ -66,7 +66,8 @@ def join(
         type_id=wish.type_id,
         first_on=wish.first_on,
         last_on=wish.last_on,
-        times_of_day=sorted(set(wish.times_of_day)),
+        # In the day's order (morning first), as the lists show them; check_wish refused others.
+        times_of_day=[part.value for part in TimeOfDay if part in wish.times_of_day],
         created_at=now,
         created_by_id=actor.id,
     )
