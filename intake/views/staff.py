@@ -83,14 +83,23 @@ def queue():
     form.validate()  # a value that does not check out is shown with its error and ignored
     settings = current_settings()
     zone = current_app.config["INTAKE_TIMEZONE"]
+    filters = _filters_from(form)
     page = queue_service.queue_page(
-        _filters_from(form),
+        filters,
         min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
         zone,
         utcnow(),
         consent_max_age(),
         urgent_limit_hours=settings.urgent_callback_working_hours,
     )
+    if filters.q:  # a search by name, phone or email goes on record, as on the patients page
+        audit.record(
+            "searched_patients",
+            actor_id=current_user.id,
+            object_type="appointments",
+            detail={"in": "requests", "found": page.total},
+            commit=True,  # the page's rows are values: nothing loaded is expired
+        )
     keep = {k: request.args[k] for k in QUEUE_KEYS if request.args.get(k)}
     return render_template(
         "staff/queue.html",
