@@ -23,6 +23,7 @@ from ..models import (
 from ..permissions import Role
 from ..settings import ClinicSettings
 from . import audit
+from .errors import ActionRefused
 from .free_times import active_types
 
 PER_PAGE = 50
@@ -85,19 +86,22 @@ def join(
     return entry
 
 
+ALREADY_OFF = "That entry is already off the waitlist: nothing was changed."
+
+
 def leave(entry_id: int, actor: User, *, now: datetime) -> None:
     """A patient leaving (their own entry only) or the desk removing one (audited).
-    LookupError when it is not there, not active, or not the patient's own."""
+    LookupError when it is not there or not the patient's own; ActionRefused when it is no
+    longer waiting (a second click, or someone else removed it first)."""
     begin_write(db.session)
     entry = db.session.get(WaitlistEntry, entry_id)
     staff = actor.role in (Role.FRONT_DESK, Role.ADMIN)
-    if (
-        entry is None
-        or entry.status != WaitlistStatus.ACTIVE
-        or (not staff and entry.patient_id != actor.id)
-    ):
+    if entry is None or (not staff and entry.patient_id != actor.id):
         db.session.rollback()
         raise LookupError(entry_id)
+    if entry.status != WaitlistStatus.ACTIVE:
+        db.session.rollback()
+        raise ActionRefused(ALREADY_OFF)
     entry.status, entry.closed_at = WaitlistStatus.REMOVED, now
     if staff:
         audit.record(
