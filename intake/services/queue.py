@@ -282,7 +282,7 @@ def _searched(query, q: str):
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.fullmatch(q) and len(digits) >= MIN_PHONE_DIGITS:
         return query.where(intake.phone.contains(digits, autoescape=True))
-    for word in q.split()[:MAX_SEARCH_WORDS]:
+    for word in q.replace(",", " ").split()[:MAX_SEARCH_WORDS]:  # "Quill, Ximena" too
         query = query.where(
             or_(
                 *(

@@ -205,6 +205,7 @@ def test_filter_requests_waiting_for_a_therapist_review(client, desk, patient_na
         ("ximena", ["Ximena Quill"]),  # account first name, any case
         ("QUILL", ["Ximena Quill"]),
         ("ximena quill", ["Ximena Quill"]),
+        ("Quill, Ximena", ["Ximena Quill"]),  # last name first, as lists show it
         ("Legalname", ["Ximena Quill"]),  # the legal name from the questionnaire
         ("ximena.quill@example", ["Ximena Quill"]),  # email
         ("(919) 555-7788", ["Ximena Quill"]),  # phone as typed, matched on digits
