@@ -53,6 +53,12 @@ def settings_for(database_url: str, **overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,  # one test turns it on; others log in freely
+        # scripts/run writes the demo's settings to instance/config.py, which create_app reads:
+        # tests send by SMTP to their own server (never into the demo's mail folder) and link
+        # to http://localhost, whatever the demo chose.
+        "MAIL_BACKEND": "smtp",
+        "INTAKE_BASE_URL": "",
+        "TRUSTED_HOSTS": None,
         **overrides,
     }
 

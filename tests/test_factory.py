@@ -43,7 +43,8 @@ def test_production_refuses_the_development_secret_key():
 def test_production_starts_with_a_real_secret_key_and_base_url(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
     monkeypatch.setenv("FLASK_INTAKE_BASE_URL", "https://book.example.org")
-    app = create_app({"TESTING": False, "DEBUG": False})
+    # TRUSTED_HOSTS unset, as in a fresh checkout (the demo's instance/config.py sets it).
+    app = create_app({"TESTING": False, "DEBUG": False, "TRUSTED_HOSTS": None})
     assert app.config["SECRET_KEY"] == "a-real-secret-from-the-environment"
     assert not app.testing
     # Requests naming another host are refused before any view runs.

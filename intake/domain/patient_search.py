@@ -31,7 +31,7 @@ class Criterion:
 def parse(raw: str | None) -> Criterion:
     """YYYY-MM-DD or MM/DD/YYYY: a date of birth. Digits with the usual punctuation: a phone
     ("919-555-0100", "(919) 555 0100" and "+19195550100" are one number). An @: an email.
-    Anything else: up to four words, each the start or part of a first or last name."""
+    Anything else: up to four words (commas part them too), each part of a first or last name."""
     text = " ".join((raw or "")[:MAX_QUERY].split())
     if not text:
         return Criterion(By.EVERYONE)
@@ -49,7 +49,9 @@ def parse(raw: str | None) -> Criterion:
             return Criterion(By.PHONE_DIGITS, digits)
     if "@" in text:
         return Criterion(By.EMAIL, text.lower())
-    return Criterion(By.NAME, tuple(text.lower().split()[:MAX_WORDS]))
+    # Commas part words: "Lopez, Maria" is how the list shows a name.
+    words = tuple(text.lower().replace(",", " ").split()[:MAX_WORDS])
+    return Criterion(By.NAME, words) if words else Criterion(By.EVERYONE)
 
 
 def _date(text: str) -> date | None:

@@ -136,7 +136,7 @@ def queue_page(
     page = min(max(page, 1), pages)
     ids = read_columns(db.session, page_of_ids(filters, zone, page, per_page)).scalars().all()
     found = _rows_of(ids)
-    consents = _consent_looks({a.patient_id for a in found}, now, max_age)
+    consents = consent_looks({a.patient_id for a in found}, now, max_age)
     today = local_datetime(now, zone).date()
     rows = []
     # Unpacked in _rows_query's column order: reading a Row's columns by name cost ~0.5 µs
@@ -282,7 +282,7 @@ def _searched(query, q: str):
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.fullmatch(q) and len(digits) >= MIN_PHONE_DIGITS:
         return query.where(intake.phone.contains(digits, autoescape=True))
-    for word in q.split()[:MAX_SEARCH_WORDS]:
+    for word in q.replace(",", " ").split()[:MAX_SEARCH_WORDS]:  # "Quill, Ximena" too
         query = query.where(
             or_(
                 *(
@@ -358,7 +358,7 @@ def _consents_query() -> Select:
     )
 
 
-def _consent_looks(patient_ids, now: datetime, max_age: timedelta) -> dict[int, ConsentStatus]:
+def consent_looks(patient_ids, now: datetime, max_age: timedelta) -> dict[int, ConsentStatus]:
     """`consent_statuses` for the queue's rows: the same words from a few columns of each
     consent (its id for the link), not the entities with their version and withdrawal; the
     current version's id comes in the same statement."""

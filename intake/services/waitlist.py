@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..database import begin_write
-from ..domain.waitlist import WishRefused, check_wish
+from ..domain.waitlist import TimeOfDay, WishRefused, check_wish
 from ..extensions import db
 from ..models import (
     AppointmentType,
@@ -23,6 +23,7 @@ from ..models import (
 from ..permissions import Role
 from ..settings import ClinicSettings
 from . import audit
+from .errors import ActionRefused
 from .free_times import active_types
 from .intakes import current_intake, screening_of
 
@@ -75,7 +76,8 @@ def join(
         type_id=wish.type_id,
         first_on=wish.first_on,
         last_on=wish.last_on,
-        times_of_day=sorted(set(wish.times_of_day)),
+        # In the day's order (morning first), as the lists show them; check_wish refused others.
+        times_of_day=[part.value for part in TimeOfDay if part in wish.times_of_day],
         created_at=now,
         created_by_id=actor.id,
     )
@@ -124,10 +126,13 @@ def _same_wish_waiting(wish: WaitlistEntry) -> WaitlistEntry | None:
     return next((entry for entry in waiting if what(entry) == what(wish)), None)
 
 
+ALREADY_OFF = "That entry is already off the waitlist: nothing was changed."
+
+
 def leave(entry_id: int, actor: User, *, now: datetime) -> None:
     """A patient leaving (their own entry only) or the desk removing one (audited).
-    LookupError when it is not there or not the patient's own; nothing happens to an entry
-    no longer active (a second tap on "Leave", or closed meanwhile)."""
+    LookupError when it is not there or not the patient's own; ActionRefused when it is no
+    longer waiting (a second click, or someone else removed it first)."""
     begin_write(db.session)
     entry = db.session.get(WaitlistEntry, entry_id)
     staff = actor.role in (Role.FRONT_DESK, Role.ADMIN)
@@ -136,7 +141,7 @@ def leave(entry_id: int, actor: User, *, now: datetime) -> None:
         raise LookupError(entry_id)
     if entry.status != WaitlistStatus.ACTIVE:
         db.session.rollback()
-        return
+        raise ActionRefused(ALREADY_OFF)
     entry.status, entry.closed_at = WaitlistStatus.REMOVED, now
     if staff:
         audit.record(

@@ -20,7 +20,9 @@ from ..models import AppointmentStatus, utcnow
 from ..permissions import Role, guard_blueprint
 from ..services import aftercare, feed, notes, schedule
 from ..services.errors import BookingError, ScheduleError
+from ..services.queue import consent_looks
 from . import working_time_pages
+from .helpers import consent_max_age
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
@@ -71,6 +73,9 @@ def view(provider):
         today=moment.astimezone(ZoneInfo(page.zone)).date(),
         # By visit id, for the cards to look up: a call from a template costs ~1.5 µs more.
         flags={a.id: schedule.flags(a) for a in visits},
+        # The patient's consent as it stands now, not the one the visit was booked with: one
+        # signed after a phone booking counts, a withdrawn or expired one is flagged.
+        consents=consent_looks({a.patient_id for a in visits}, moment, consent_max_age()),
         markable={a.id for a in visits if schedule.may_mark(a, moment)},
         needs_note=schedule.needs_note,
     )
@@ -140,6 +145,9 @@ def review(provider, appointment_id: int):
         findings=schedule.findings(appointment),
         level_words=schedule.LEVEL_WORDS,
         flags=schedule.flags(appointment),
+        consent=consent_looks([appointment.patient_id], utcnow(), consent_max_age())[
+            appointment.patient_id
+        ],
         form=form,
     ), 400 if form.errors else 200
 

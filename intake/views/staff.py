@@ -83,14 +83,23 @@ def queue():
     form.validate()  # a value that does not check out is shown with its error and ignored
     settings = current_settings()
     zone = current_app.config["INTAKE_TIMEZONE"]
+    filters = _filters_from(form)
     page = queue_service.queue_page(
-        _filters_from(form),
+        filters,
         min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
         zone,
         utcnow(),
         consent_max_age(),
         urgent_limit_hours=settings.urgent_callback_working_hours,
     )
+    if filters.q:  # a search by name, phone or email goes on record, as on the patients page
+        audit.record(
+            "searched_patients",
+            actor_id=current_user.id,
+            object_type="appointments",
+            detail={"in": "requests", "found": page.total},
+            commit=True,  # the page's rows are values: nothing loaded is expired
+        )
     keep = {k: request.args[k] for k in QUEUE_KEYS if request.args.get(k)}
     return render_template(
         "staff/queue.html",
@@ -128,7 +137,9 @@ def show_request(appointment_id: int):
     return _render_request(appointment_id)
 
 
-def _render_request(appointment_id: int, status: int = 200, **forms):
+def _render_request(appointment_id: int, status: int = 200, refresh: bool = False, **forms):
+    """The request page; `forms` given keep what was typed. `refresh`: the request changed
+    since they were filled in, so they now carry the revision shown."""
     view = records.open_request(
         appointment_id,
         current_user,
@@ -140,6 +151,9 @@ def _render_request(appointment_id: int, status: int = 200, **forms):
     if view is None:
         abort(404)
     revision = view.appointment.revision
+    if refresh:
+        for form in forms.values():
+            form.revision.data = str(revision)
     context = {
         "confirm_form": ConfirmForm(formdata=None, revision=revision),
         "decline_form": DeclineForm(formdata=None, revision=revision),
@@ -158,18 +172,20 @@ def _render_request(appointment_id: int, status: int = 200, **forms):
     return render_template("staff/request.html", view=view, calls=calls, **context), status
 
 
-def _act(appointment_id: int, done: str, action, *args, **kwargs):
-    """Run a staff action; on a clash, show the request as it now stands with why."""
+def _act(appointment_id: int, done: str, action, *args, typed=None, **kwargs):
+    """Run a staff action; on a clash, show the request as it now stands with why, and the
+    form sent (`typed`, by its name on the page) still filled in: a reason is not lost."""
+    typed = typed or {}
     try:
         action(appointment_id, *args, now=utcnow(), **kwargs)
     except LookupError:
         abort(404)
     except ChangedMeanwhile as changed:
         flash(str(changed), "error")
-        return _render_request(appointment_id, 409)
+        return _render_request(appointment_id, 409, refresh=True, **typed)
     except ActionRefused as refused:
         flash(str(refused), "error")
-        return _render_request(appointment_id, 409)
+        return _render_request(appointment_id, 409, **typed)
     flash(done, "success")
     return redirect(url_for("staff.request", appointment_id=appointment_id))
 
@@ -194,6 +210,7 @@ def confirm(appointment_id: int):
         current_user,
         form.override_reason.data or "",
         settings=current_settings(),
+        typed={"confirm_form": form},
     )
 
 
@@ -210,6 +227,7 @@ def decline(appointment_id: int):
         current_user,
         form.reason.data,
         settings=current_settings(),
+        typed={"decline_form": form},
     )
 
 
@@ -226,6 +244,7 @@ def cancel(appointment_id: int):
         current_user,
         form.reason.data,
         settings=current_settings(),
+        typed={"cancel_form": form},
     )
 
 

@@ -9,6 +9,7 @@ from ..forms import PostForm
 from ..models import utcnow
 from ..permissions import Role, guard_blueprint, role_required
 from ..services import audit, waitlist
+from ..services.errors import ActionRefused
 from ..services.schedule import provider_for
 from .waitlist import add_from, wish_form
 
@@ -57,5 +58,8 @@ def remove(entry_id: int):
         waitlist.leave(entry_id, current_user, now=utcnow())
     except LookupError:
         abort(404)
+    except ActionRefused as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("staff_waitlist.index"))
     flash("Removed from the waitlist.", "success")
     return redirect(url_for("staff_waitlist.index"))

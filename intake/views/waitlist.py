@@ -10,7 +10,7 @@ from ..forms import PostForm, WaitlistForm
 from ..models import utcnow
 from ..permissions import Role, role_required
 from ..services import waitlist, waitlist_claims
-from ..services.errors import BookingError, NotReady
+from ..services.errors import ActionRefused, BookingError, NotReady
 from ..services.waitlist_offers import offer_id_for
 from .booking import STEP_PAGES
 
@@ -63,6 +63,9 @@ def leave(entry_id: int):
         waitlist.leave(entry_id, current_user, now=utcnow())
     except LookupError:
         abort(404)
+    except ActionRefused as refused:
+        flash(str(refused), "warning")
+        return redirect(url_for("account.home"))
     flash("You have left the waitlist.", "success")
     return redirect(url_for("account.home"))
 

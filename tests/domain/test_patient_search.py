@@ -24,6 +24,9 @@ from intake.domain.patient_search import By, Criterion, parse
         ("Maria@Example.org", Criterion(By.EMAIL, "maria@example.org")),
         ("  Maria   LOPEZ ", Criterion(By.NAME, ("maria", "lopez"))),
         ("lop", Criterion(By.NAME, ("lop",))),
+        ("Lopez, Maria", Criterion(By.NAME, ("lopez", "maria"))),  # as the list shows it
+        ("Lopez,Maria", Criterion(By.NAME, ("lopez", "maria"))),
+        (" , ", Criterion(By.EVERYONE)),
         ("02/30/1980", Criterion(By.NAME, ("02/30/1980",))),  # no such day: matches no one
         ("12", Criterion(By.NAME, ("12",))),  # too few digits for a phone
         ("a b c d e f", Criterion(By.NAME, ("a", "b", "c", "d"))),

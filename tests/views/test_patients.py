@@ -42,6 +42,7 @@ def maria(make_user):
         "lop",
         "MARIA",
         "maria lopez",
+        "Lopez, Maria",  # as the list shows the name
         "919-555-0100",
         "(919) 555 0100",
         "+19195550100",

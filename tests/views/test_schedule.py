@@ -16,6 +16,7 @@ from intake.models import (
     AppointmentEvent,
     AppointmentStatus,
     AuditEvent,
+    ConsentWithdrawal,
     OutboxMessage,
     SignedConsent,
     TimeOff,
@@ -269,6 +270,29 @@ def test_flags_in_words_and_links_to_record_and_consent(client, ben, book, ready
     assert f'href="/schedule/appointments/{appointment.id}/review">Review screening' in html
 
 
+def test_the_consent_shown_is_the_patients_as_it_stands_not_as_it_was_at_booking(
+    client, ben, book, ready_patient, make_user, app
+):
+    # Booked by phone before signing (no consent with the visit), then signed from the link.
+    signed_later = ready_patient()
+    book(durham(2026, 12, 7, 9), CONFIRMED, patient=signed_later)
+    # Booked with a signed consent, which the patient then withdrew.
+    withdrew = ready_patient()
+    withdrawn = rows(app, SignedConsent, SignedConsent.patient_id == withdrew.id)[0]
+    book(durham(2026, 12, 7, 10), CONFIRMED, patient=withdrew, consent_id=withdrawn.id)
+    persist(app, ConsentWithdrawal(consent_id=withdrawn.id, ip_address="::1"))
+    # Never signed at all.
+    book(durham(2026, 12, 7, 11), CONFIRMED, patient=make_user(first_name="Nia"))
+
+    html = page(client.get("/schedule?date=2026-12-07"))
+
+    later = rows(app, SignedConsent, SignedConsent.patient_id == signed_later.id)[0]
+    assert f'href="/consent/{later.id}">Signed consent' in html
+    assert f'href="/consent/{withdrawn.id}">Signed consent' not in html
+    assert '<span class="badge badge-danger">Withdrawn (v1)</span>' in html
+    assert html.count("No consent on file") == 1
+
+
 @pytest.mark.parametrize("how_many", [5, 50])
 def test_the_week_costs_a_fixed_number_of_queries(
     app, client, ben, book, make_user, count_queries, how_many
@@ -288,9 +312,9 @@ def test_the_week_costs_a_fixed_number_of_queries(
     assert html.count('class="appt ') == how_many
     assert html.count("Session note:") == how_many // 2
     # The user, the provider with its locations, the appointments, their notes (with a count
-    # of addenda), the notes' events, the completed visits' check-ins; staff pages have no
-    # footer.
-    assert len([q for q in queries if q != "BEGIN"]) == 6, queries
+    # of addenda), the notes' events, the completed visits' check-ins, the patients' consents
+    # as they stand; staff pages have no footer.
+    assert len([q for q in queries if q != "BEGIN"]) == 7, queries
 
 
 # --- completed and no-show ------------------------------------------------------------------
@@ -384,6 +408,27 @@ def test_the_review_page_shows_findings_with_reasons_and_is_audited(app, client,
     assert [(a.actor_id, a.patient_id, a.object_id) for a in audit] == [
         (ben.user_id, flagged.patient_id, flagged.id)
     ]
+
+
+def test_the_review_page_flags_a_consent_withdrawn_after_booking(
+    app, client, ben, book, ready_patient
+):
+    patient = ready_patient()
+    consent = rows(app, SignedConsent, SignedConsent.patient_id == patient.id)[0]
+    result = screen({"anticoagulants": "yes", "anticoagulants_detail": "warfarin"})
+    flagged = book(
+        now() + timedelta(days=3),
+        patient=patient,
+        consent_id=consent.id,
+        screening_snapshot=result.to_dict(),
+        needs_review=True,
+    )
+    persist(app, ConsentWithdrawal(consent_id=consent.id, ip_address="::1"))
+
+    html = page(client.get(f"/schedule/appointments/{flagged.id}/review"))
+
+    assert f'href="/consent/{consent.id}">Signed consent' not in html
+    assert '<span class="badge badge-danger">Withdrawn (v1)</span>' in html
 
 
 def review(client, appointment, **data):

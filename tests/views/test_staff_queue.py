@@ -205,6 +205,7 @@ def test_filter_requests_waiting_for_a_therapist_review(client, desk, patient_na
         ("ximena", ["Ximena Quill"]),  # account first name, any case
         ("QUILL", ["Ximena Quill"]),
         ("ximena quill", ["Ximena Quill"]),
+        ("Quill, Ximena", ["Ximena Quill"]),  # last name first, as lists show it
         ("Legalname", ["Ximena Quill"]),  # the legal name from the questionnaire
         ("ximena.quill@example", ["Ximena Quill"]),  # email
         ("(919) 555-7788", ["Ximena Quill"]),  # phone as typed, matched on digits
@@ -220,6 +221,23 @@ def test_search_by_name_phone_or_email(client, desk, patient_named, ask, q, foun
     ask(patient_named("Ximena", "Quill", phone="+19195557788", legal_last_name="Legalname"))
     ask(patient_named("Other", "Person", phone="+19195550000"))
     assert listed(client, "?" + urlencode({"q": q})) == found
+
+
+def test_a_search_of_the_queue_goes_on_record_as_a_patient_search_does(
+    app, client, desk, patient_named, ask
+):
+    ask(patient_named("Ximena", "Quill", phone="+19195557788"))
+
+    client.get("/staff/requests")  # the plain queue, as the desk opens it all day
+    assert listed(client, "?q=555-7788&status=all") == ["Ximena Quill"]
+
+    with app.app_context():
+        searches = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "searched_patients")
+        ).all()
+        assert [(a.actor_id, a.object_type, a.detail) for a in searches] == [
+            (desk.id, "appointments", {"in": "requests", "found": 1})
+        ]
 
 
 @pytest.mark.parametrize(

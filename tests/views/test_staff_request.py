@@ -306,6 +306,34 @@ def test_a_stale_page_cannot_act_and_shows_the_request_as_it_now_stands(
     assert [m.kind for m in outbox(app)] == ["confirmed"]
 
 
+def test_a_reason_typed_on_a_stale_page_is_kept_to_send_again_once_read(
+    app, client, login_as, desk, request_for
+):
+    appointment = request_for()
+    login_as(desk)
+    seen = revision_on(page_of(client, appointment))
+    with app.app_context():  # meanwhile someone else changed the request (a review, say)
+        db.session.get(Appointment, appointment.id).revision += 1
+        db.session.commit()
+    reason = "Our therapist is away that week; we will call you with other times."
+
+    stale = client.post(
+        f"/staff/requests/{appointment.id}/decline", data={"revision": seen, "reason": reason}
+    )
+
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "Someone else changed this request" in page
+    assert reason in page  # still in the box, not to be typed again
+    assert stored(app, appointment).status == AppointmentStatus.REQUESTED
+    again = client.post(
+        f"/staff/requests/{appointment.id}/decline",
+        data={"revision": revision_on(page), "reason": reason},
+    )
+    assert again.status_code == 302
+    assert stored(app, appointment).status == AppointmentStatus.DECLINED
+
+
 def test_the_same_confirm_sent_twice_is_applied_once(app, client, login_as, desk, request_for):
     appointment = request_for()
     login_as(desk)

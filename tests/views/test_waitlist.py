@@ -300,6 +300,37 @@ def test_the_desk_adds_a_caller_and_removes_an_entry_on_record(
     assert {"waitlist_added", "waitlist_removed"} <= set(actions)
 
 
+def test_removing_an_entry_twice_says_it_is_already_off_the_list(
+    app, client, clinic, make_user, login_as, today
+):
+    # A double click, or two desk workers removing the same caller.
+    caller = make_user()
+    login_as(make_user(Role.FRONT_DESK))
+    client.post(f"/staff/waitlist/new?patient={caller.id}", data=wish(clinic, today))
+    [entry] = entries(app)
+    assert client.post(f"/staff/waitlist/{entry.id}/remove").status_code == 302
+
+    again = client.post(f"/staff/waitlist/{entry.id}/remove", follow_redirects=True)
+
+    assert again.status_code == 200
+    assert "already off the waitlist" in again.get_data(as_text=True)
+    assert entries(app)[0].status == WaitlistStatus.REMOVED
+    assert client.post("/staff/waitlist/987654/remove").status_code == 404
+
+
+def test_the_desk_list_names_the_parts_of_the_day_in_the_days_order(
+    app, client, clinic, make_user, login_as, today
+):
+    caller = make_user(first_name="Eve", last_name="Nightly")
+    login_as(make_user(Role.FRONT_DESK))
+    chosen = wish(clinic, today, times_of_day=["evening", "morning", "afternoon"])
+    assert client.post(f"/staff/waitlist/new?patient={caller.id}", data=chosen).status_code == 302
+
+    listing = client.get("/staff/waitlist").get_data(as_text=True)
+
+    assert "<td>morning, afternoon, evening</td>" in listing
+
+
 def test_a_therapist_reads_the_waitlist_without_changing_it(
     app, client, clinic, ready_patient, login_as, today
 ):
