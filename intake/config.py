@@ -44,6 +44,8 @@ class Defaults:
     # "files" writes each email as an .eml file into INTAKE_MAIL_DIR (the demo's catcher).
     MAIL_BACKEND = "smtp"
     INTAKE_MAIL_DIR = ""  # empty: mail/ in the instance folder
+    # Touched on any change to public data so that every worker renews its public pages.
+    INTAKE_PUBLIC_DATA_STAMP = ""  # empty: public-data.stamp in the instance folder
 
     INTAKE_CONSENT_MAX_AGE_DAYS = 365
     INTAKE_ATTESTATION_VALID_DAYS = 730  # an admin's attestation of needling competence counts

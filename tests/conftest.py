@@ -1,10 +1,13 @@
 """Shared fixtures: one app per test on a real database, builders, and a query counter."""
 
+import atexit
 import os
 import shutil
+import tempfile
 import threading
 from contextlib import contextmanager
 from itertools import count
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -23,6 +26,12 @@ from tests.support.clock import CLINIC_ZONE
 TEST_DATABASE_URL = os.environ.get("INTAKE_TEST_DATABASE_URL", "")
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)  # argon2 is slow by design: hash once per run
+
+
+# This run's own stamp for the public data cache, not the checkout's instance folder: a demo,
+# a benchmark or a second test run in the same checkout renewing it mid-test would add queries.
+_PUBLIC_DATA_STAMP = Path(tempfile.mkdtemp(prefix="intake-tests-")) / "public-data.stamp"
+atexit.register(shutil.rmtree, _PUBLIC_DATA_STAMP.parent, ignore_errors=True)
 
 
 def is_postgres(url: str) -> bool:
@@ -59,6 +68,7 @@ def settings_for(database_url: str, **overrides) -> dict:
         "MAIL_BACKEND": "smtp",
         "INTAKE_BASE_URL": "",
         "TRUSTED_HOSTS": None,
+        "INTAKE_PUBLIC_DATA_STAMP": str(_PUBLIC_DATA_STAMP),
         **overrides,
     }
 

@@ -31,7 +31,8 @@ _EXTENSION = "intake_public_data"
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[_EXTENSION] = PublicDataCache(Path(app.instance_path) / "public-data.stamp")
+    stamp = app.config["INTAKE_PUBLIC_DATA_STAMP"] or Path(app.instance_path) / "public-data.stamp"
+    app.extensions[_EXTENSION] = PublicDataCache(Path(stamp))
     if not event.contains(db.session, "after_flush", _note_public_change):
         event.listen(db.session, "after_flush", _note_public_change)
         event.listen(db.session, "after_commit", _announce_public_change)
