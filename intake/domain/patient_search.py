@@ -49,9 +49,14 @@ def parse(raw: str | None) -> Criterion:
             return Criterion(By.PHONE_DIGITS, digits)
     if "@" in text:
         return Criterion(By.EMAIL, text.lower())
-    # Commas part words: "Lopez, Maria" is how the list shows a name.
-    words = tuple(text.lower().replace(",", " ").split()[:MAX_WORDS])
+    words = tuple(name_words(text.lower()))
     return Criterion(By.NAME, words) if words else Criterion(By.EVERYONE)
+
+
+def name_words(text: str, limit: int = MAX_WORDS) -> list[str]:
+    """The words of a typed name, commas parting them too: "Lopez, Maria" is how lists show
+    a name. The patients search and the queue's search box both read names this way."""
+    return text.replace(",", " ").split()[:limit]
 
 
 def _date(text: str) -> date | None:

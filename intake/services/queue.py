@@ -13,6 +13,7 @@ from ..database import read_columns
 from ..domain.availability import day_bounds
 from ..domain.business_hours import waited_too_long, waited_words
 from ..domain.consent import ConsentState, consent_state
+from ..domain.patient_search import name_words
 from ..domain.patients import age_on
 from ..domain.screening import ScreeningLevel
 from ..extensions import db
@@ -282,7 +283,7 @@ def _searched(query, q: str):
     digits = re.sub(r"\D", "", q)
     if _PHONE_LIKE.fullmatch(q) and len(digits) >= MIN_PHONE_DIGITS:
         return query.where(intake.phone.contains(digits, autoescape=True))
-    for word in q.replace(",", " ").split()[:MAX_SEARCH_WORDS]:  # "Quill, Ximena" too
+    for word in name_words(q, MAX_SEARCH_WORDS):
         query = query.where(
             or_(
                 *(
