@@ -51,11 +51,6 @@ def current_version() -> ConsentVersion | None:
     ).first()
 
 
-def current_version_id() -> int | None:
-    """`current_version().id` without loading the version's text (lists need only the id)."""
-    return db.session.scalar(_current_version_id_query())
-
-
 @cache
 def _current_version_id_query() -> Select:
     return (
@@ -67,7 +62,8 @@ def _current_version_id_query() -> Select:
 
 
 def current_version_id_column() -> ScalarSelect:
-    """`current_version_id()` as a scalar subquery, to read it in another statement."""
+    """`current_version().id` as a scalar subquery, to read it in another statement without
+    loading the version's text."""
     return _current_version_id_query().scalar_subquery()
 
 
@@ -194,10 +190,11 @@ def superseded_consent(patient_id: int, now: datetime, max_age: timedelta):
 
 def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedConsent | None:
     """The consent booking relies on, if the patient holds one that still counts. Reads
-    what decides that, and its version's label: no consent text, no signature image."""
-    current_id = current_version_id()
-    consents = db.session.scalars(
-        select(SignedConsent)
+    what decides that, and its version's label: no consent text, no signature image. The
+    current version's id comes in the same statement, read fresh (an admin may publish one
+    at any moment)."""
+    consents = db.session.execute(
+        select(SignedConsent, current_version_id_column())
         .where(SignedConsent.patient_id == patient_id)
         .options(
             defer(SignedConsent.signature_png),
@@ -206,7 +203,7 @@ def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedC
         )
         .order_by(SignedConsent.signed_at.desc())
     ).unique()
-    for consent in consents:
+    for consent, current_id in consents:
         if state_of(consent, current_id, now, max_age) is ConsentState.VALID:
             return consent
     return None

@@ -142,6 +142,13 @@ def load_public_providers(attestation_valid_for: timedelta) -> PublicProviders:
     return PublicProviders(listed_providers, {p.slug: p for p in listed_providers})
 
 
+def load_provider_names() -> tuple[tuple[int, str], ...]:
+    """(id, display name) of every provider, listed or not, by name: the staff filters'
+    choices (a deactivated therapist's visits are still looked for by their name)."""
+    names = select(Provider.id, Provider.display_name).order_by(Provider.display_name)
+    return tuple((provider_id, name) for provider_id, name in db.session.execute(names))
+
+
 def _public_location(loc: Location) -> PublicLocation:
     return PublicLocation(
         loc.id,

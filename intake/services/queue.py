@@ -420,16 +420,6 @@ def _flags(urgent: bool, snapshot, needs_review: bool, review_outcome: str | Non
 # --- choices for the filters and the move page ------------------------------------------
 
 
-def provider_choices() -> list:
-    """(id, display_name) of every provider, for the queue's filter: no entities needed."""
-    return read_columns(db.session, _provider_choices_query()).all()
-
-
-@cache
-def _provider_choices_query() -> Select:
-    return select(Provider.id, Provider.display_name).order_by(Provider.display_name)
-
-
 def providers() -> list[Provider]:
     return list(
         db.session.scalars(

@@ -5,9 +5,11 @@ stamp file in the instance folder, so every worker rebuilds on its next request.
 sits on the session rather than in each admin service: the therapist's hours page, the
 commands and the demo seed change the same rows, and none of them can forget it."""
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask, current_app, has_app_context, request
 from flask_login import current_user
@@ -20,12 +22,14 @@ from ..services.public_cache import (
     PublicLocation,
     PublicProviders,
     PublicType,
+    load_provider_names,
     load_public_locations,
     load_public_providers,
     load_public_types,
     touches_public_data,
 )
 
+T = TypeVar("T")
 _CHANGED = "intake_public_data_changed"  # session.info: a flush in this transaction changed it
 _EXTENSION = "intake_public_data"
 
@@ -49,6 +53,18 @@ def public_providers() -> PublicProviders:
     return current_app.extensions[_EXTENSION].current(
         "providers", lambda: load_public_providers(valid_for)
     )
+
+
+def provider_names() -> tuple[tuple[int, str], ...]:
+    """(id, name) of every provider, for the staff filters: no query while warm."""
+    return current_app.extensions[_EXTENSION].current("provider_names", load_provider_names)
+
+
+def kept_rendered(name: str, render: Callable[[], T]) -> T:
+    """Part of a staff page that depends only on this data (a filter's providers and
+    locations), rendered once per worker and version like the pages below. Never anything
+    about a patient, and never a form with a CSRF token."""
+    return current_app.extensions[_EXTENSION].current(f"rendered:{name}", render)
 
 
 def public_types() -> tuple[PublicType, ...]:

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from ..config import current_settings
 from ..domain.confirmation import failed_checks
@@ -47,6 +48,7 @@ from ..services.free_times import SlotChoice
 from .csv_download import csv_download
 from .errors import render_error
 from .helpers import clinic_locations, consent_max_age, parse_start, parse_week
+from .public_data import kept_rendered, provider_names
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 guard_blueprint(bp, Role.FRONT_DESK)
@@ -70,20 +72,17 @@ def home():
 
 @bp.get("/requests")
 def queue():
-    form = QueueFilterForm(formdata=request.args)
-    form.provider.choices = options(
-        [
-            ("", "Any provider"),
-            *((str(p.id), p.display_name) for p in queue_service.provider_choices()),
-        ]
-    )
-    form.location.choices = options(
-        [("", "Any location"), *((str(loc.id), loc.name) for loc in clinic_locations())]
-    )
-    form.validate()  # a value that does not check out is shown with its error and ignored
+    if request.args.keys() & set(QUEUE_KEYS):
+        form = _queue_filter_form(request.args)
+        form.validate()  # a value that does not check out is shown with its error and ignored
+        filters, forms = _filters_from(form), _queue_forms(form)
+    else:
+        # The plain queue, the desk's page most of the day: its forms are the same for
+        # everyone until a provider or a location changes, so they are kept rendered.
+        filters = queue_service.QueueFilters()
+        form, forms = None, kept_rendered("queue_forms", lambda: _queue_forms(_queue_filter_form()))
     settings = current_settings()
     zone = current_app.config["INTAKE_TIMEZONE"]
-    filters = _filters_from(form)
     page = queue_service.queue_page(
         filters,
         min(max(request.args.get("page", 1, type=int), 1), MAX_PAGE),
@@ -103,14 +102,40 @@ def queue():
     keep = {k: request.args[k] for k in QUEUE_KEYS if request.args.get(k)}
     return render_template(
         "staff/queue.html",
-        form=form,
+        form=form,  # with its errors, if any, for the page's title
+        filter_forms=forms,
         page=page,
         keep=keep,
-        export_form=ExportForm(formdata=None),
         urgent_callbacks=page.urgent_callbacks,
         urgent_limit=settings.urgent_callback_working_hours,
         clinic_zone=zone,
     )
+
+
+def _queue_filter_form(formdata=None) -> QueueFilterForm:
+    form = QueueFilterForm(formdata=formdata)
+    form.provider.choices = options(
+        [
+            ("", "Any provider"),
+            *((str(provider_id), name) for provider_id, name in provider_names()),
+        ]
+    )
+    form.location.choices = options(
+        [("", "Any location"), *((str(loc.id), loc.name) for loc in clinic_locations())]
+    )
+    return form
+
+
+def _queue_forms(form: QueueFilterForm) -> dict[str, Markup]:
+    """The queue's two forms, rendered: its filters (with what was not understood) and the
+    export below the list."""
+    # Rendered from our own templates, escaped as any page is.
+    return {
+        "filters": Markup(render_template("staff/_queue_filters.html", form=form)),  # noqa: S704  # nosec
+        "export": Markup(  # noqa: S704  # nosec
+            render_template("staff/_queue_export.html", export_form=ExportForm(formdata=None))
+        ),
+    }
 
 
 def _filters_from(form: QueueFilterForm) -> queue_service.QueueFilters:

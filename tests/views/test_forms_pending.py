@@ -82,9 +82,9 @@ def link_path(email: OutboxMessage) -> str:
 
 def signing(app) -> dict:
     with app.app_context():
-        from intake.services.consents import current_version_id
+        from intake.services.consents import current_version
 
-        version_id = current_version_id()
+        version_id = current_version().id
     form = {"version_id": str(version_id), "typed_name": "Maria Lopez", "signature": ""}
     return form | {f"ack_{a.key}": "y" for a in ACKNOWLEDGEMENTS}
 

@@ -2,6 +2,7 @@
 a browser's repeat visit gets a 304, and an admin's change shows on the very next request, in
 this worker and in any other."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -212,3 +213,23 @@ def test_a_deactivated_therapist_cannot_be_booked_at_once(client, ada, admin_bro
     response = admin_browser.post(f"/admin/users/{ada.user_id}/deactivate")
     assert response.status_code == 302
     assert client.get("/book/ada").status_code == 404
+
+
+def test_the_queue_filter_names_every_therapist_as_the_admin_left_them(app, ada, admin_browser):
+    """The desk's provider filter comes from the same cache: a new name shows at once, and a
+    deactivated therapist stays listed, so that their requests can still be found."""
+
+    def filter_names() -> list[str]:
+        page = admin_browser.get("/staff/requests").get_data(as_text=True)
+        choices = re.search(r'<select[^>]*name="provider".*?</select>', page, re.S).group(0)
+        return re.findall(r"<option[^>]*>([^<]*)</option>", choices)
+
+    assert filter_names() == ["Any provider", "Ada Lovelace"]
+    with app.app_context():
+        provider = db.session.scalars(select(Provider).where(Provider.slug == "ada")).one()
+        provider.display_name = "Ada King"
+        db.session.commit()
+    assert filter_names() == ["Any provider", "Ada King"]
+    response = admin_browser.post(f"/admin/users/{ada.user_id}/deactivate")
+    assert response.status_code == 302
+    assert filter_names() == ["Any provider", "Ada King"]
