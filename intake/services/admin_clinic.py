@@ -55,6 +55,8 @@ def save_location(location: Location | None, values: dict, actor: User) -> Locat
     location = location or Location()
     if taken(Location, "slug", values["slug"], location.id):
         raise AdminRefused("Another location already uses this slug.", "slug")
+    if taken(Location, "name", values["name"], location.id, any_case=True):
+        raise AdminRefused("Another location already has this name: patients choose by it.", "name")
     try:
         point = locate(values["zip_code"]).point
     except UnknownPlace as error:
@@ -195,6 +197,10 @@ def save_type(kind: AppointmentType | None, values: dict, actor: User) -> Appoin
     kind = kind or AppointmentType()
     if taken(AppointmentType, "slug", values["slug"], kind.id):
         raise AdminRefused("Another appointment type already uses this slug.", "slug")
+    if taken(AppointmentType, "name", values["name"], kind.id, any_case=True):
+        raise AdminRefused(
+            "Another appointment type already has this name: patients choose by it.", "name"
+        )
     for name, value in values.items():
         setattr(kind, name, value)
     commit_change(

@@ -18,9 +18,12 @@ class AdminRefused(ValueError):
         self.field = field
 
 
-def taken(model, column: str, value, own_id: int | None) -> bool:
-    """Whether another row already uses this value of a unique column."""
-    query = select(func.count()).select_from(model).where(getattr(model, column) == value)
+def taken(model, column: str, value, own_id: int | None, *, any_case: bool = False) -> bool:
+    """Whether another row already uses this value of a unique column; `any_case` for a name
+    people choose by, where "Follow-up" and "follow-up" would read as one."""
+    field = getattr(model, column)
+    same = func.lower(field) == value.strip().lower() if any_case else field == value
+    query = select(func.count()).select_from(model).where(same)
     if own_id is not None:
         query = query.where(model.id != own_id)
     return bool(db.session.scalar(query))

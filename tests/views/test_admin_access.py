@@ -59,3 +59,31 @@ def test_signing_in_as_an_admin_lands_on_administration(client, make_user):
     )
     assert response.headers["Location"] == "/admin"
     assert client.get("/admin").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/locations/new",
+        "/admin/providers/new",
+        "/admin/types/new",
+        "/admin/consents/new",
+        "/admin/users/invite",
+    ],
+)
+def test_an_admin_form_sent_back_with_mistakes_answers_400_and_a_fresh_one_200(
+    client, make_user, login_as, path
+):
+    login_as(make_user(Role.ADMIN))
+    assert client.get(path).status_code == 200
+    response = client.post(path, data={})  # every required field left empty
+    assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)
+
+
+def test_a_role_change_that_is_refused_answers_400_on_the_staff_page(client, make_user, login_as):
+    login_as(make_user(Role.ADMIN))
+    desk = make_user(Role.FRONT_DESK)
+    response = client.post(f"/admin/users/{desk.id}/role", data={"role": "superuser"})
+    assert response.status_code == 400
+    assert client.get(f"/admin/users/{desk.id}").status_code == 200

@@ -76,7 +76,7 @@ def test_a_location_with_a_mistake_is_explained_and_not_saved(
 ):
     response = client.post("/admin/locations/new", data=chapel_hill(**overrides))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400  # sent back with what to fix, as every form is
     assert message in page
     assert 'value="100 Franklin St"' in page  # what was typed stays
     assert location_count(app) == 0
@@ -123,3 +123,13 @@ def test_html_in_a_location_name_is_shown_as_text(app, client, admin):
 def test_an_unknown_location_is_not_found(client, admin):
     assert client.get("/admin/locations/9999").status_code == 404
     assert client.post("/admin/locations/9999", data=chapel_hill()).status_code == 404
+
+
+def test_two_locations_cannot_share_a_name_patients_choose_by(app, client, admin):
+    assert client.post("/admin/locations/new", data=chapel_hill()).status_code == 302
+    response = client.post(
+        "/admin/locations/new", data=chapel_hill(name="chapel hill clinic", slug="chapel-hill-2")
+    )
+    assert response.status_code == 400
+    assert "Another location already has this name" in response.text
+    assert len(admin_changes(app)) == 1

@@ -94,7 +94,7 @@ def test_a_profile_with_a_mistake_is_explained_and_not_saved(
     ana = make_user(Role.THERAPIST)
     response = client.post("/admin/providers/new", data=profile(ana, **overrides))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400  # sent back with what to fix, as every form is
     assert message in page
     assert "Runner, treats calves and knees." in page or "x" * 4001 in page
     assert provider_count(app) == 0

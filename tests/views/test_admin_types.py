@@ -63,7 +63,7 @@ def test_an_admin_adds_an_appointment_type(app, client, admin):
 def test_a_type_with_a_mistake_is_explained_and_not_saved(app, client, admin, overrides, message):
     response = client.post("/admin/types/new", data=follow_up(**overrides))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 400  # sent back with what to fix, as every form is
     assert message in page
     typed = overrides.get("duration_minutes", "45")
     assert f'value="{typed}"' in page
@@ -106,3 +106,13 @@ def test_html_in_a_type_name_is_shown_as_text(client, admin):
 def test_an_unknown_type_is_not_found(client, admin):
     assert client.get("/admin/types/9999").status_code == 404
     assert client.post("/admin/types/9999", data=follow_up()).status_code == 404
+
+
+def test_two_types_cannot_share_a_name_patients_choose_by(app, client, admin):
+    assert client.post("/admin/types/new", data=follow_up()).status_code == 302
+    again = follow_up(name="  dry NEEDLING follow-up ", slug="follow-up-2")
+    response = client.post("/admin/types/new", data=again)
+    assert response.status_code == 400
+    assert "Another appointment type already has this name" in response.text
+    assert 'value="dry NEEDLING follow-up"' in response.text  # what was typed, kept
+    assert type_count(app) == 1

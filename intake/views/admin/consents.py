@@ -10,7 +10,7 @@ from ...models import ConsentVersion
 from ...services import admin_consents
 from ...services.admin_common import AdminRefused
 from ...services.consents import current_version
-from .blueprint import bp, show_refusal
+from .blueprint import bp, form_status, show_refusal
 
 
 def _version(version_id: int) -> ConsentVersion:
@@ -72,7 +72,7 @@ def _edit(version: ConsentVersion | None):
             return redirect(url_for("admin.show_consent", version_id=saved.id))
     return render_template(
         "admin/consent_form.html", form=form, version=version, acknowledgements=ACKNOWLEDGEMENTS
-    )
+    ), form_status(form)
 
 
 @bp.post("/consents/<int:version_id>/publish")

@@ -8,7 +8,7 @@ from ...forms import LocationForm
 from ...models import Location
 from ...services import admin_clinic
 from ...services.admin_common import AdminRefused
-from .blueprint import bp, show_refusal
+from .blueprint import bp, form_status, show_refusal
 
 FIELDS = ("name", "slug", "address", "city", "state", "zip_code", "timezone")
 
@@ -39,4 +39,6 @@ def _edit(location: Location | None):
         else:
             flash(f"{saved.name} is saved.", "success")
             return redirect(url_for("admin.locations"))
-    return render_template("admin/location_form.html", form=form, location=location)
+    return render_template("admin/location_form.html", form=form, location=location), form_status(
+        form
+    )

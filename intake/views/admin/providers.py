@@ -8,7 +8,7 @@ from ...forms import AttestationForm, ProviderForm, options
 from ...models import Provider, utcnow
 from ...services import admin_clinic
 from ...services.admin_common import AdminRefused
-from .blueprint import bp, show_refusal
+from .blueprint import bp, form_status, show_refusal
 
 FIELDS = (
     "display_name",
@@ -54,7 +54,7 @@ def _edit(provider: Provider | None):
         else:
             flash(f"{saved.display_name}'s profile is saved.", "success")
             return redirect(url_for("admin.providers"))
-    return _form_page(form, provider, bool(therapists))
+    return _form_page(form, provider, bool(therapists), status=form_status(form))
 
 
 def _form_page(form, provider, has_therapists: bool, attestation_form=None, status: int = 200):

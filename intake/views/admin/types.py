@@ -8,7 +8,7 @@ from ...forms import AppointmentTypeForm
 from ...models import AppointmentType
 from ...services import admin_clinic
 from ...services.admin_common import AdminRefused
-from .blueprint import bp, show_refusal
+from .blueprint import bp, form_status, show_refusal
 
 FIELDS = (
     "name",
@@ -46,4 +46,4 @@ def _edit(kind: AppointmentType | None):
         else:
             flash(f"{saved.name} is saved.", "success")
             return redirect(url_for("admin.types"))
-    return render_template("admin/type_form.html", form=form, kind=kind)
+    return render_template("admin/type_form.html", form=form, kind=kind), form_status(form)

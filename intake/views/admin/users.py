@@ -10,7 +10,7 @@ from ...models import User
 from ...permissions import Role
 from ...services import admin_users
 from ...services.admin_common import AdminRefused
-from .blueprint import bp, show_refusal
+from .blueprint import bp, form_status, show_refusal
 
 
 def _set_password_link(token: str) -> str:
@@ -48,7 +48,7 @@ def invite_user():
                 "success",
             )
             return redirect(url_for("admin.show_user", user_id=user.id))
-    return render_template("admin/user_invite.html", form=form)
+    return render_template("admin/user_invite.html", form=form), form_status(form)
 
 
 @bp.get("/users/<int:user_id>")
@@ -58,7 +58,9 @@ def show_user(user_id: int):
 
 
 def _page(user: User, role_form: RoleForm):
-    return render_template("admin/user_show.html", user=user, role_form=role_form, form=PostForm())
+    return render_template(
+        "admin/user_show.html", user=user, role_form=role_form, form=PostForm()
+    ), form_status(role_form)
 
 
 @bp.post("/users/<int:user_id>/role")
