@@ -2,13 +2,15 @@
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.accounts import InvalidEmail
 from ..extensions import db
-from ..models import OutboxMessage, Provider, User
+from ..models import HOLDING_STATUSES, Appointment, OutboxMessage, Provider, User
 from ..permissions import STAFF_ROLES, Role
 from ..settings import ClinicSettings
 from .accounts import invitation_token
@@ -116,6 +118,30 @@ def change_role(user: User, role: Role, actor: User) -> None:
         end_sessions(user)
     user.role = role
     _commit(user, actor)
+
+
+@dataclass(frozen=True)
+class BookedAhead:
+    """Visits still booked with a therapist from now on: deactivating the account does not
+    move or cancel them, the front desk has to."""
+
+    provider_id: int
+    visits: int
+
+
+def booked_ahead(user: User, now: datetime) -> BookedAhead | None:
+    """None for anyone without a provider profile or without visits to come."""
+    found = db.session.execute(
+        select(Provider.id, func.count(Appointment.id))
+        .join(Appointment, Appointment.provider_id == Provider.id)
+        .where(
+            Provider.user_id == user.id,
+            Appointment.status.in_(HOLDING_STATUSES),
+            Appointment.starts_at >= now,
+        )
+        .group_by(Provider.id)
+    ).first()
+    return BookedAhead(*found) if found else None
 
 
 def set_active(user: User, active: bool, actor: User) -> None:

@@ -235,3 +235,36 @@ def test_deactivated_staff_lose_their_open_session(app, client, make_user, login
         database.session.get(User, desk.id).active = False
         database.session.commit()
     assert client.get("/staff/requests").status_code == 302  # back to the sign-in page
+
+
+def test_deactivating_a_therapist_with_visits_ahead_says_who_must_move_them(
+    app, client, admin, clinic, make_user, make_appointment
+):
+    """The account stops signing in at once, but its booked visits stay: the admin is told
+    how many, before and after, with the queue of that provider one link away."""
+    from datetime import timedelta
+
+    from intake.models import AppointmentStatus
+
+    therapist_id = clinic.provider.user_id
+    patient, now = make_user(), utcnow()
+    for days, status in [(2, "requested"), (3, "confirmed"), (4, "cancelled"), (-2, "confirmed")]:
+        starts, status = now + timedelta(days=days), AppointmentStatus(status)
+        make_appointment(patient, clinic.provider, clinic.location, clinic.type, starts, status)
+
+    page = client.get(f"/admin/users/{therapist_id}").get_data(as_text=True)
+    assert "2 visits are booked with Ben" in page  # not the cancelled one, nor the past one
+    assert "Deactivating the account does not move or cancel them." in page
+    assert f"/staff/requests?provider={clinic.provider.id}&amp;status=all&amp;from=" in page
+
+    response = client.post(f"/admin/users/{therapist_id}/deactivate", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "2 visits are still booked with Ben" in page
+    assert "The account is deactivated: these visits still wait for them." in page
+
+
+def test_a_member_without_visits_ahead_gets_no_warning(client, admin, make_user):
+    desk = make_user(Role.FRONT_DESK)
+    response = client.post(f"/admin/users/{desk.id}/deactivate", follow_redirects=True)
+    assert "still booked" not in response.get_data(as_text=True)
+    assert "booked with" not in client.get(f"/admin/users/{desk.id}").get_data(as_text=True)

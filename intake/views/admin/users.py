@@ -4,9 +4,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...config import current_settings
+from ...formatting import clinic_today
 from ...forms import InviteForm, PostForm, RoleForm
 from ...links import external_url
-from ...models import User
+from ...models import User, utcnow
 from ...permissions import Role
 from ...services import admin_users
 from ...services.admin_common import AdminRefused
@@ -59,7 +60,12 @@ def show_user(user_id: int):
 
 def _page(user: User, role_form: RoleForm):
     return render_template(
-        "admin/user_show.html", user=user, role_form=role_form, form=PostForm()
+        "admin/user_show.html",
+        user=user,
+        role_form=role_form,
+        form=PostForm(),
+        booked=admin_users.booked_ahead(user, utcnow()),
+        today=clinic_today(),
     ), form_status(role_form)
 
 
@@ -101,6 +107,14 @@ def reactivate_user(user_id: int):
     return _set_active(_member(user_id), True)
 
 
+def _still_booked(user: User, booked: admin_users.BookedAhead) -> str:
+    visits = "1 visit is" if booked.visits == 1 else f"{booked.visits} visits are"
+    return (
+        f"{visits} still booked with {user.full_name} from now on: the front desk has to "
+        "move or cancel each one (the request queue, filtered by this provider)."
+    )
+
+
 def _set_active(user: User, active: bool):
     if PostForm().validate_on_submit():
         try:
@@ -110,4 +124,6 @@ def _set_active(user: User, active: bool):
         else:
             state = "active again" if active else "deactivated: they can no longer sign in"
             flash(f"{user.full_name} is {state}.", "success")
+            if not active and (booked := admin_users.booked_ahead(user, utcnow())):
+                flash(_still_booked(user, booked), "warning")
     return redirect(url_for("admin.show_user", user_id=user.id))
