@@ -13,7 +13,7 @@ from ..models import Appointment, OfferStatus, User, WaitlistEntry, WaitlistOffe
 from ..settings import ClinicSettings
 from . import booking
 from .errors import BookingError, SlotTaken
-from .free_times import SlotChoice
+from .free_times import SlotChoice, check_free, rules_for
 
 
 class OfferTaken(BookingError):
@@ -52,6 +52,16 @@ def require_open(offer: WaitlistOffer, now: datetime) -> None:
         raise OfferTaken
     if offer.status == OfferStatus.EXPIRED or offer.expires_at <= now:
         raise OfferExpired
+
+
+def require_free(offer: WaitlistOffer, settings: ClinicSettings, now: datetime) -> None:
+    """OfferTaken when the offered time was booked meanwhile some other way (online, by
+    phone): the offer still reads "offered", but claiming it could only fail. Reads only."""
+    choice = SlotChoice(offer.provider, offer.location, offer.type)
+    try:
+        check_free(choice, offer.starts_at, now, rules_for(offer.type, settings))
+    except SlotTaken:
+        raise OfferTaken from None
 
 
 def claim(patient: User, offer_id: int, *, settings: ClinicSettings, now: datetime) -> Appointment:

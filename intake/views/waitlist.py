@@ -92,15 +92,28 @@ def offer(token: str):
     elif found.status == "offered":
         try:
             waitlist_claims.require_open(found, now)
+            waitlist_claims.require_free(found, settings, now)
         except BookingError as refused:
             problem = str(refused)
     status = 409 if problem and request.method == "POST" else 200
-    return render_template("waitlist/offer.html", offer=found, form=form, problem=problem), status
+    return render_template(
+        "waitlist/offer.html",
+        offer=found,
+        form=form,
+        problem=problem,
+        # Booked meanwhile by someone else: no button that could only fail.
+        claimable=problem != waitlist_claims.OfferTaken.MESSAGE,
+    ), status
 
 
 def _not_ready(found, missing: NotReady):
     page = STEP_PAGES.get(missing.step.name)
     link = url_for(page, next=request.path) if page else None
     return render_template(
-        "waitlist/offer.html", offer=found, form=PostForm(), problem=str(missing), step_link=link
+        "waitlist/offer.html",
+        offer=found,
+        form=PostForm(),
+        problem=str(missing),
+        step_link=link,
+        claimable=True,  # once the step is done
     ), 409

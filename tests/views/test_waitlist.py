@@ -262,6 +262,29 @@ def test_an_offer_past_its_time_is_refused_in_words(app, client, clinic, ready_p
         assert db.session.scalars(select(Appointment)).all() == []
 
 
+def test_an_offer_whose_time_was_booked_another_way_shows_no_claim_button(
+    app, client, clinic, ready_patient, login_as, make_appointment
+):
+    """Someone booked the offered time by phone after the email went out: the link says so
+    at once instead of offering a claim that could only fail."""
+    patient = ready_patient()
+    token = offer_for(app, clinic, patient)
+    with app.app_context():
+        starts_at = db.session.scalars(select(WaitlistOffer.starts_at)).one()
+    make_appointment(ready_patient(), clinic.provider, clinic.location, clinic.type, starts_at)
+    login_as(patient)
+
+    response = client.get(f"/waitlist/offers/{token}")
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Just taken" in page and "You stay on the waitlist" in page
+    assert "Claim this time" not in page
+    assert entries(app)[0].status == WaitlistStatus.ACTIVE  # a look changes nothing
+    with app.app_context():
+        assert db.session.scalars(select(WaitlistOffer.status)).one() == "offered"
+
+
 def test_a_patient_not_ready_to_book_is_told_what_to_do(app, client, clinic, make_user, login_as):
     patient = make_user()  # no intake, no consent
     token = offer_for(app, clinic, patient)
