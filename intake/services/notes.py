@@ -1,6 +1,7 @@
 """Needling session notes: signing one completes the visit in the same commit; addenda correct
 a signed note without touching it; every staff look at a note is audited."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,7 @@ from ..models import (
 )
 from ..permissions import Role
 from ..settings import ClinicSettings
-from . import audit, changes, notifications
+from . import audit, callbacks, changes, notifications
 from .changes import Change
 from .errors import ScheduleError
 from .schedule import needs_note, own_appointment, require_markable
@@ -66,10 +67,12 @@ def sign(
     settings: ClinicSettings,
     now: datetime,
     visit_link: str,
+    task_link: Callable[[int], str] | None = None,
 ) -> Appointment:
     """Sign the note and mark the visit completed, in one commit through the one write path;
-    a serious adverse event queues the admins' alert in that same commit. LookupError when the
-    visit is not the therapist's; ScheduleError when it cannot be completed now."""
+    a serious adverse event queues the admins' alert and opens the front desk's urgent callback
+    in that same commit. LookupError when the visit is not the therapist's; ScheduleError when
+    it cannot be completed now."""
     if own_appointment(provider, appointment_id) is None:
         raise LookupError(appointment_id)
     if problem := entry_problem(entry):
@@ -79,6 +82,7 @@ def sign(
         if not needs_note(appointment):
             raise ScheduleError("This visit involves no dry needling: mark it on the schedule.")
         kinds = needling.recorded_events(entry.events)
+        follow_up = _follow_up(appointment, kinds, settings, now, visit_link, task_link)
         db.session.add(
             NeedlingNote(
                 appointment_id=appointment.id,
@@ -97,13 +101,12 @@ def sign(
                         provider_id=appointment.provider_id,
                         kind=kind,
                         occurred_at=appointment.starts_at,
+                        callback_id=follow_up if needling.is_serious(kind) else None,
                     )
                     for kind in kinds
                 ],
             )
         )
-        if alarming := needling.serious(kinds):
-            notifications.alert_serious_event(appointment, alarming, visit_link, settings=settings)
         completed = Change(
             "completed",
             AppointmentStatus.COMPLETED,
@@ -111,6 +114,26 @@ def sign(
             audit=("status_changed", "signed_note"),
         )
         return changes.commit(appointment, completed, actor, settings=settings, now=now)
+
+
+def _follow_up(
+    appointment: Appointment,
+    kinds: list[str],
+    settings: ClinicSettings,
+    now: datetime,
+    visit_link: str,
+    task_link: Callable[[int], str] | None,
+) -> int | None:
+    """For serious events: the admins' alert, and the id of the urgent callback the front desk
+    follows them up in; None when nothing recorded is serious."""
+    alarming = needling.serious(kinds)
+    if not alarming:
+        return None
+    notifications.alert_serious_event(appointment, alarming, visit_link, settings=settings)
+    callback = callbacks.open_for_adverse_events(
+        appointment, alarming, now, settings=settings, task_link=task_link
+    )
+    return callback.id
 
 
 def may_write(viewer: User, appointment: Appointment) -> bool:

@@ -201,6 +201,9 @@ def note(provider, appointment_id: int):
                 settings=current_settings(),
                 now=utcnow(),
                 visit_link=external_url("admin.visit_note", appointment_id=appointment_id),
+                task_link=lambda callback_id: external_url(
+                    "callbacks.show", callback_id=callback_id
+                ),
             )
         except BookingError as error:  # changed meanwhile: what was typed stays on the page
             flash(str(error), "error")

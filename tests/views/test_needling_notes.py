@@ -1,5 +1,6 @@
 """A therapist completes a dry-needling visit by signing its session note; the note is locked
-at the database, corrected only by addenda; a serious adverse event alerts every admin."""
+at the database, corrected only by addenda; a serious adverse event alerts every admin and
+opens an urgent callback for the front desk to check on the patient."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from intake.models import (
     AppointmentEvent,
     AppointmentStatus,
     AuditEvent,
+    Callback,
     NeedlingAddendum,
     NeedlingNote,
     OutboxMessage,
@@ -330,6 +332,47 @@ def test_a_common_event_alerts_nobody(app, client, ben, visit, make_user):
     sign(client, visit, adverse_events=["bruising", "soreness"])
     assert [m.kind for m in rows(app, OutboxMessage)] == ["aftercare"]
     assert [e.kind for e in rows(app, AdverseEvent)] == ["bruising", "soreness"]
+    assert rows(app, Callback) == []
+
+
+def test_a_serious_event_opens_an_urgent_callback_for_the_desk_in_the_same_commit(
+    app, client, ben, visit
+):
+    sign(client, visit, adverse_events=["pneumothorax", "bruising"])
+
+    [callback] = rows(app, Callback)
+    assert (callback.patient_id, callback.appointment_id) == (visit.patient_id, visit.id)
+    assert (callback.urgent, callback.source, callback.status) == (True, "adverse_event", "open")
+    assert callback.finding_keys == ["adverse_event:pneumothorax"]
+    # The serious event points to its follow-up; the bruising needs none.
+    assert [(e.kind, e.callback_id) for e in rows(app, AdverseEvent)] == [
+        ("bruising", None),
+        ("pneumothorax", callback.id),
+    ]
+    [to_desk] = rows(app, OutboxMessage, OutboxMessage.kind == "staff_callback")
+    assert to_desk.subject == "URGENT: a patient needs a call today"
+    assert re.search(rf"https?://[^\s]+/staff/callbacks/{callback.id}\b", to_desk.body)
+    for private in ("Maria", "Lopez", "pneumothorax", "Heat"):
+        assert private not in to_desk.body
+
+
+def test_the_patients_open_callback_turns_urgent_and_gains_the_event(
+    app, client, ben, visit, make_intake
+):
+    with app.app_context():
+        patient = db.session.get(User, visit.patient_id)
+        db.session.expunge(patient)
+    make_intake(patient, needle_phobia="yes")  # waiting for a call, not urgent
+    [before] = rows(app, Callback)
+    assert not before.urgent
+
+    sign(client, visit, adverse_events=["fainting"])
+
+    [callback] = rows(app, Callback)  # still one open callback for the patient
+    assert callback.id == before.id and callback.urgent
+    assert callback.finding_keys == ["needle_phobia", "adverse_event:fainting"]
+    assert callback.appointment_id == visit.id
+    assert [e.callback_id for e in rows(app, AdverseEvent)] == [callback.id]
 
 
 # --- where staff read notes -----------------------------------------------------------------
