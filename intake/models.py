@@ -598,6 +598,8 @@ class AdverseEvent(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the visit's start
     # A serious event's follow-up: the callback it opened (or joined) when it was recorded.
     callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
+    # An event found after the visit: the addendum that reported it (None: named at signing).
+    addendum_id: Mapped[int | None] = mapped_column(ForeignKey("needling_addenda.id"))
 
     note: Mapped[NeedlingNote] = relationship(back_populates="events")
 

@@ -1,6 +1,6 @@
 """0018 on a database holding callbacks and their calls: a callback may now come from an
-adverse event, an event keeps its follow-up callback, and the rebuilt table keeps its rules,
-its rows and the calls that refer to it, down and up again."""
+adverse event, an event keeps its follow-up callback (and the addendum that reported it), and
+the rebuilt table keeps its rules, its rows and the calls that refer to it, down and up."""
 
 from datetime import UTC, datetime
 
@@ -80,8 +80,8 @@ def test_after_0018_a_callback_may_come_from_an_adverse_event_and_the_rules_hold
         db.session.execute(text("UPDATE callbacks SET status = 'closed'"))
         db.session.commit()
     db.session.rollback()
-    columns = db.session.execute(text("SELECT callback_id FROM adverse_events")).keys()
-    assert list(columns) == ["callback_id"]
+    columns = db.session.execute(text("SELECT callback_id, addendum_id FROM adverse_events"))
+    assert list(columns.keys()) == ["callback_id", "addendum_id"]
 
 
 def test_0018_goes_down_and_up_again_keeping_the_callbacks_and_their_calls(app_at_0017):

@@ -141,9 +141,30 @@ def may_write(viewer: User, appointment: Appointment) -> bool:
     return viewer.role == Role.ADMIN or appointment.provider.user_id == viewer.id
 
 
-def add_addendum(actor: User, appointment_id: int, text: str, *, now: datetime) -> Appointment:
-    """An addendum to the visit's signed note, with its history line and audit row. LookupError
-    when there is no signed note the actor may add to; ScheduleError for an empty text."""
+@dataclass(frozen=True)
+class Alerting:
+    """What a serious event recorded after signing needs to reach people: the clinic's
+    settings and the links the admins' alert and the front desk's email carry."""
+
+    settings: ClinicSettings
+    visit_link: str
+    task_link: Callable[[int], str] | None = None
+
+
+def add_addendum(
+    actor: User,
+    appointment_id: int,
+    text: str,
+    *,
+    now: datetime,
+    events: list[str] | tuple = (),
+    alerting: Alerting | None = None,
+) -> Appointment:
+    """An addendum to the visit's signed note, with its history line and audit row, in one
+    commit; adverse events it reports are recorded on the note, and a serious one alerts the
+    admins and opens the front desk's urgent callback, as at signing (given `alerting`).
+    LookupError when there is no signed note the actor may add to; ScheduleError for an empty
+    text."""
     text = text.strip()
     if not text:
         raise ScheduleError("Write the addendum first.")
@@ -155,11 +176,40 @@ def add_addendum(actor: User, appointment_id: int, text: str, *, now: datetime) 
     if appointment is None or note_id is None or not may_write(actor, appointment):
         db.session.rollback()
         raise LookupError(appointment_id)
-    db.session.add(
-        NeedlingAddendum(note_id=note_id, text=text[:MAX_ADDENDUM], by_id=actor.id, at=now)
-    )
-    added = Change("addendum", detail="Addendum to the session note", audit=("added_addendum",))
+    addendum = NeedlingAddendum(note_id=note_id, text=text[:MAX_ADDENDUM], by_id=actor.id, at=now)
+    db.session.add(addendum)
+    if kinds := needling.recorded_events(events):
+        db.session.flush()  # the events name the addendum that reported them
+        _record_later_events(appointment, addendum, kinds, alerting, now)
+    detail = "Addendum to the session note" + (", reporting an adverse event" if kinds else "")
+    added = Change("addendum", detail=detail, audit=("added_addendum",))
     return changes.record(appointment, added, actor, None, settings=None, now=now)
+
+
+def _record_later_events(
+    appointment: Appointment,
+    addendum: NeedlingAddendum,
+    kinds: list[needling.AdverseEventKind],
+    alerting: Alerting | None,
+    now: datetime,
+) -> None:
+    if alerting is None and needling.serious(kinds):
+        raise ValueError("a serious adverse event needs the alerting links")
+    follow_up = alerting and _follow_up(
+        appointment, kinds, alerting.settings, now, alerting.visit_link, alerting.task_link
+    )
+    db.session.add_all(
+        AdverseEvent(
+            note_id=addendum.note_id,
+            addendum_id=addendum.id,
+            appointment_id=appointment.id,
+            provider_id=appointment.provider_id,
+            kind=kind,
+            occurred_at=appointment.starts_at,  # the register counts by the visit's month
+            callback_id=follow_up if needling.is_serious(kind) else None,
+        )
+        for kind in kinds
+    )
 
 
 def visit_with_note(viewer: User, appointment_id: int) -> Appointment | None:

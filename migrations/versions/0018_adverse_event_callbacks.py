@@ -5,9 +5,10 @@ Revises: 0017_outbox_calendar
 Create Date: 2026-12-03 16:30:00
 
 A callback may now come from a signed session note ('adverse_event'), and each adverse event
-keeps the callback its follow-up went to, so the admins' register shows who followed up.
+keeps the callback its follow-up went to, so the admins' register shows who followed up; an
+event found after the visit keeps the addendum that reported it.
 
-The event's column is a plain ADD COLUMN (0011's way: SQLite adds a reference only with its
+The events' columns are plain ADD COLUMNs (0011's way: SQLite adds a reference only with its
 column). The callbacks' CHECK on source changes: PostgreSQL drops and adds it; SQLite keeps a
 CHECK inside its CREATE TABLE, so the table is rebuilt, with foreign keys off as in 0014 (call
 logs refer to it); the rebuild keeps the other CHECKs but loses the list index's DESC, so the
@@ -64,26 +65,33 @@ def _source_check(values):
         raw.execute('BEGIN')  # alembic records the revision in it and commits
 
 
+# adverse_events column -> the table it refers to
+REFERENCES = {'callback_id': 'callbacks', 'addendum_id': 'needling_addenda'}
+
+
+def _fk(column: str) -> str:
+    return f'fk_adverse_events_{column}_{REFERENCES[column]}'
+
+
 def upgrade():
     _source_check(SOURCES_AFTER)
-    if op.get_bind().dialect.name == 'sqlite':
-        op.execute(
-            'ALTER TABLE adverse_events ADD COLUMN callback_id INTEGER '
-            'CONSTRAINT fk_adverse_events_callback_id_callbacks REFERENCES callbacks (id)'
-        )
-    else:
-        op.add_column('adverse_events', sa.Column('callback_id', sa.Integer(), nullable=True))
-        op.create_foreign_key(
-            op.f('fk_adverse_events_callback_id_callbacks'), 'adverse_events', 'callbacks',
-            ['callback_id'], ['id'],
-        )
+    for column, table in REFERENCES.items():
+        if op.get_bind().dialect.name == 'sqlite':
+            op.execute(
+                f'ALTER TABLE adverse_events ADD COLUMN {column} INTEGER '
+                f'CONSTRAINT {_fk(column)} REFERENCES {table} (id)'
+            )
+        else:
+            op.add_column('adverse_events', sa.Column(column, sa.Integer(), nullable=True))
+            op.create_foreign_key(
+                op.f(_fk(column)), 'adverse_events', table, [column], ['id']
+            )
 
 
 def downgrade():
     # Fails while a callback came from an adverse event: close and re-source those first.
-    if op.get_bind().dialect.name != 'sqlite':
-        op.drop_constraint(
-            op.f('fk_adverse_events_callback_id_callbacks'), 'adverse_events', type_='foreignkey'
-        )
-    op.drop_column('adverse_events', 'callback_id')
+    for column in REFERENCES:
+        if op.get_bind().dialect.name != 'sqlite':
+            op.drop_constraint(op.f(_fk(column)), 'adverse_events', type_='foreignkey')
+        op.drop_column('adverse_events', column)
     _source_check(SOURCES_BEFORE)

@@ -267,6 +267,97 @@ def test_an_empty_addendum_is_refused_and_a_note_cannot_be_signed_twice(app, cli
     assert rows(app, NeedlingAddendum) == []
 
 
+# --- adverse events found after the visit -----------------------------------------------------
+
+
+def add_addendum(client, appointment, *, admin=False, **form):
+    base = "/admin/safety/visits" if admin else "/schedule/appointments"
+    suffix = "/addenda" if admin else "/note/addenda"
+    return client.post(f"{base}/{appointment.id}{suffix}", data=form)
+
+
+def test_an_addendum_reports_a_serious_event_found_after_the_visit(
+    app, client, ben, visit, make_user
+):
+    make_user(Role.ADMIN, email="alex@example.org")
+    sign(client, visit, adverse_events=["soreness"])
+
+    answer = add_addendum(
+        client,
+        visit,
+        text="Patient called: fainted at home that evening.",
+        adverse_events=["fainting"],
+    )
+
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "the front desk will call the patient" in page
+    [callback] = rows(app, Callback)
+    assert (callback.urgent, callback.source, callback.appointment_id) == (
+        True,
+        "adverse_event",
+        visit.id,
+    )
+    [addendum] = rows(app, NeedlingAddendum)
+    assert [(e.kind, e.callback_id, e.addendum_id) for e in rows(app, AdverseEvent)] == [
+        ("soreness", None, None),
+        ("fainting", callback.id, addendum.id),
+    ]
+    # The signed note still says what was signed; the addendum says what it reported.
+    signed = page[page.index("<dt>Adverse events</dt>") : page.index("Aftercare given")]
+    assert "Excessive soreness" in signed and "Fainting" not in signed
+    assert "Adverse events reported: Fainting" in page
+    kinds = sorted(m.kind for m in rows(app, OutboxMessage))
+    assert kinds == ["aftercare", "serious_adverse_event", "staff_callback"]
+    [alert] = rows(app, OutboxMessage, OutboxMessage.kind == "serious_adverse_event")
+    assert "Fainting" in alert.body and "fainted at home" not in alert.body
+    # The register counts it with the visit's month, like the events named at signing.
+    assert {e.occurred_at for e in rows(app, AdverseEvent)} == {visit.starts_at}
+    assert [a.text for a in rows(app, NeedlingAddendum)] == [
+        "Patient called: fainted at home that evening."
+    ]
+    history = [e.detail for e in rows(app, AppointmentEvent, AppointmentEvent.action == "addendum")]
+    assert history == ["Addendum to the session note, reporting an adverse event"]
+
+
+def test_an_admins_addendum_may_report_a_common_event_without_a_callback(
+    app, client, ben, visit, make_user, login_as
+):
+    sign(client, visit)
+    login_as(make_user(Role.ADMIN))
+
+    answer = add_addendum(
+        client, visit, admin=True, text="Bruise reported by phone.", adverse_events=["bruising"]
+    )
+
+    assert answer.status_code == 302
+    assert [e.kind for e in rows(app, AdverseEvent)] == ["bruising"]
+    assert rows(app, Callback) == []
+    assert "Bruising" in client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"text": "", "adverse_events": ["fainting"]}, "Write the addendum first."),
+        ({"text": "Fainted.", "adverse_events": ["none"]}, "Choose among the events listed."),
+    ],
+)
+def test_a_refused_addendum_keeps_the_events_ticked_and_records_nothing(
+    app, client, ben, visit, form, message
+):
+    sign(client, visit)
+
+    refused = add_addendum(client, visit, **form)
+
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert message in page
+    if "fainting" in form["adverse_events"]:
+        assert re.search(r'<input checked[^>]*value="fainting"', page)
+    assert rows(app, AdverseEvent) == [] and rows(app, Callback) == []
+
+
 def test_an_addendum_needs_a_signed_note(client, ben, visit):
     response = client.post(f"/schedule/appointments/{visit.id}/note/addenda", data={"text": "x"})
     assert response.status_code == 404
