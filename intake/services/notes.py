@@ -165,6 +165,8 @@ def add_addendum(
     admins and opens the front desk's urgent callback, as at signing (given `alerting`).
     LookupError when there is no signed note the actor may add to; ScheduleError for an empty
     text."""
+    if alerting is None and needling.serious(events):
+        raise ValueError("a serious adverse event needs the alerting links")
     text = text.strip()
     if not text:
         raise ScheduleError("Write the addendum first.")
@@ -193,8 +195,6 @@ def _record_later_events(
     alerting: Alerting | None,
     now: datetime,
 ) -> None:
-    if alerting is None and needling.serious(kinds):
-        raise ValueError("a serious adverse event needs the alerting links")
     follow_up = alerting and _follow_up(
         appointment, kinds, alerting.settings, now, alerting.visit_link, alerting.task_link
     )

@@ -192,7 +192,7 @@ def register(app: Flask) -> None:
         }
 
 
-def note_alerting(appointment_id: int):
+def note_alerting(appointment_id: int) -> Alerting:
     """The settings and links a serious adverse event on this visit's note reaches people
     with: the admins' alert links to the visit, the front desk's email to its callback."""
     return Alerting(
