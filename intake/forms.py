@@ -684,6 +684,15 @@ class AddendumForm(FlaskForm):
         filters=[strip],
         id="addendum-text",
     )
+    # Optional: an event found after the visit (a call, a check-in) is counted like one named
+    # at signing; the addendum's text says what happened.
+    adverse_events = MultiCheckboxField(
+        "Adverse events found since the visit (optional)",
+        choices=options(c for c in needling.ADVERSE_EVENTS if c.value != needling.NONE),
+        validators=[Optional()],
+        invalid_choice_message="Choose among the events listed.",
+        id="addendum-events",
+    )
 
 
 class HoursForm(FlaskForm):

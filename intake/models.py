@@ -596,6 +596,10 @@ class AdverseEvent(db.Model):
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
     kind: Mapped[AdverseEventKind] = mapped_column(one_of(AdverseEventKind, "adverse_kind_known"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the visit's start
+    # A serious event's follow-up: the callback it opened (or joined) when it was recorded.
+    callback_id: Mapped[int | None] = mapped_column(ForeignKey("callbacks.id"))
+    # An event found after the visit: the addendum that reported it (None: named at signing).
+    addendum_id: Mapped[int | None] = mapped_column(ForeignKey("needling_addenda.id"))
 
     note: Mapped[NeedlingNote] = relationship(back_populates="events")
 
@@ -626,6 +630,7 @@ class CallbackStatus(StrEnum):
 class CallbackSource(StrEnum):
     INTAKE = "intake"  # the patient's screening answers
     CHECK_IN = "check_in"  # an alarming answer after a visit
+    ADVERSE_EVENT = "adverse_event"  # a serious adverse event in a signed session note
 
 
 class CallbackOutcome(StrEnum):

@@ -1,7 +1,8 @@
 """Every safety signal ends with a person acting on it, on record, through the real forms:
 a red flag from a patient who never books reaches the front desk's callbacks at once, and a
 needling visit ends in a locked note, one aftercare email, and a check-in whose chest-pain
-answer puts the patient back at the top of the callbacks."""
+answer puts the patient back at the top of the callbacks; a serious adverse event in a signed
+note is called about by a named person before its callback closes, and the admins see who."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -11,7 +12,16 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from intake.extensions import db
-from intake.models import AppointmentStatus, Callback, CallLog, CheckIn, NeedlingNote, User
+from intake.models import (
+    AdverseEvent,
+    AppointmentStatus,
+    Callback,
+    CallLog,
+    CheckIn,
+    NeedlingNote,
+    OutboxMessage,
+    User,
+)
 from intake.permissions import Role
 from tests.conftest import PASSWORD
 from tests.support.answers import form_answers
@@ -150,3 +160,81 @@ def test_a_needling_visit_ends_in_a_locked_note_aftercare_and_a_check_in_that_is
         callback = db.session.scalars(select(Callback)).one()
         assert check_in.alarming and callback.urgent and callback.appointment_id == visit.id
         assert db.session.get(User, callback.patient_id).email == maria.email
+
+
+def test_a_serious_adverse_event_is_followed_up_by_a_named_person_on_record(
+    app, smtp_server, clinic, ready_patient, make_appointment, make_user
+):
+    maria = ready_patient()
+    desk = make_user(Role.FRONT_DESK, first_name="Dana", last_name="Reyes")
+    admin = make_user(Role.ADMIN, email="alex@example.org")
+    visit = make_appointment(
+        maria,
+        clinic.provider,
+        clinic.location,
+        clinic.type,
+        datetime.now(UTC) - timedelta(hours=1),
+        status=AppointmentStatus.CONFIRMED,
+    )
+
+    # Ben signs the note: Maria fainted on the table.
+    ben = signed_in(app, "ben@example.org")
+    signed = ben.post(
+        f"/schedule/appointments/{visit.id}/note",
+        data={"revision": visit.revision, **NOTE, "adverse_events": ["fainting"]},
+    )
+    assert signed.status_code == 302
+
+    # The front desk has an urgent callback to check on her, linked to the visit, in the same
+    # commit as the note; their email says a call is needed, and nothing about who or why.
+    with app.app_context():
+        callback = db.session.scalars(select(Callback)).one()
+        event = db.session.scalars(select(AdverseEvent)).one()
+        assert (callback.urgent, callback.source, callback.appointment_id) == (
+            True,
+            "adverse_event",
+            visit.id,
+        )
+        assert event.callback_id == callback.id
+        to_desk = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "staff_callback")
+        ).one()
+        assert to_desk.subject == "URGENT: a patient needs a call today"
+        assert "Maria" not in to_desk.body and "Faint" not in to_desk.body
+    dana = signed_in(app, desk.email)
+    waiting = dana.get("/staff/callbacks").get_data(as_text=True)
+    assert "Maria Lopez" in waiting and "Fainting" in waiting
+
+    # The admins' register shows the event waiting for its follow-up.
+    alex = signed_in(app, admin.email)
+    register = alex.get("/admin/safety").get_data(as_text=True)
+    assert "Waiting for a call" in register
+    assert f'href="/staff/callbacks/{callback.id}"' in register
+
+    # Dana cannot close it before anyone has called Maria; what she typed stays on the page.
+    url = f"/staff/callbacks/{callback.id}"
+    refused = dana.post(
+        f"{url}/close", data={"outcome": "referred_to_doctor", "note": "Seen by her GP."}
+    )
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "Log a call with the patient before closing an urgent callback." in page
+    assert "Seen by her GP." in page
+    with app.app_context():
+        assert db.session.get(Callback, callback.id).status == "open"
+
+    # She calls, logs it, and closes the callback.
+    called = dana.post(
+        f"{url}/call", data={"outcome": "spoke_with_patient", "advice": "Rest; see your GP."}
+    )
+    assert called.status_code == 302
+    closed = dana.post(
+        f"{url}/close", data={"outcome": "referred_to_doctor", "note": "Seen by her GP."}
+    )
+    assert closed.status_code == 302
+
+    # The register now says who followed up, when, and how it ended.
+    register = alex.get("/admin/safety").get_data(as_text=True)
+    assert "Waiting for a call" not in register
+    assert "Closed by Dana Reyes" in register and "Referred to their doctor" in register
+    assert "Seen by her GP." not in register  # the note stays on the callback's own page

@@ -10,6 +10,7 @@ from sqlalchemy import ScalarSelect, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from ..database import begin_write
+from ..domain import needling
 from ..domain.aftercare import QUESTIONS, CheckInAnswers
 from ..domain.business_hours import waited_too_long, waited_words
 from ..domain.screening import RULES, ScreeningLevel, ScreeningResult
@@ -36,6 +37,7 @@ PER_PAGE = 50
 CALL_LEVELS = (ScreeningLevel.RED_FLAG, ScreeningLevel.ABSOLUTE)
 _REASONS = {rule.key: rule.reason for rule in RULES}
 URGENT_NEEDS_A_CALL = "Log a call with the patient before confirming an urgent request."
+CLOSING_NEEDS_A_CALL = "Log a call with the patient before closing an urgent callback."
 
 
 def finding_words(keys: list[str]) -> list[str]:
@@ -52,6 +54,15 @@ _REASONS |= {
     )
     for question in QUESTIONS
     if question.alarming
+}
+# A serious adverse event in a signed session note is kept as "adverse_event:<kind>".
+ADVERSE_EVENT_KEY = "adverse_event:"
+_REASONS |= {
+    ADVERSE_EVENT_KEY + kind: (
+        f"After a needling visit, the therapist recorded a serious adverse event: "
+        f"{needling.label(kind)}. Call the patient to check on them."
+    )
+    for kind in needling.SERIOUS
 }
 
 
@@ -98,6 +109,24 @@ def open_for_check_in(
     need = Need(urgent=True, blocks_booking=False, source=CallbackSource.CHECK_IN)
     callback = _opened(check_in.patient_id, keys, need, now, settings, task_link)
     callback.appointment_id = callback.appointment_id or check_in.appointment_id
+    return callback
+
+
+def open_for_adverse_events(
+    appointment: Appointment,
+    kinds: list[str],
+    now: datetime,
+    *,
+    settings: ClinicSettings | None = None,
+    task_link: Callable[[int], str] | None = None,
+) -> Callback:
+    """An urgent callback to check on the patient after a serious adverse event recorded on
+    their visit, in the caller's transaction (the note's): the admins are alerted, and the
+    front desk calls the patient, on record."""
+    keys = [ADVERSE_EVENT_KEY + kind for kind in needling.serious(kinds)]
+    need = Need(urgent=True, blocks_booking=False, source=CallbackSource.ADVERSE_EVENT)
+    callback = _opened(appointment.patient_id, keys, need, now, settings, task_link)
+    callback.appointment_id = callback.appointment_id or appointment.id
     return callback
 
 
@@ -394,7 +423,8 @@ def log_call(
 def close(
     callback_id: int, actor: User, outcome: CallbackOutcome, note: str, *, now: datetime
 ) -> Callback:
-    """Closed with an outcome and a note; a closed callback stays closed."""
+    """Closed with an outcome and a note; a closed callback stays closed, and an urgent one
+    closes only once a call with the patient is on record."""
     begin_write(db.session)
     callback = db.session.get(Callback, callback_id)
     if callback is None:
@@ -403,6 +433,11 @@ def close(
     if callback.status != CallbackStatus.OPEN:
         db.session.rollback()
         raise ActionRefused("This callback was already closed.")
+    if callback.urgent and not db.session.scalar(
+        select(exists().where(CallLog.callback_id == callback.id))
+    ):
+        db.session.rollback()
+        raise ActionRefused(CLOSING_NEEDS_A_CALL)
     callback.status = CallbackStatus.CLOSED
     callback.closed_at = now
     callback.closed_by_id = actor.id

@@ -1,6 +1,7 @@
 """Needling session notes: signing one completes the visit in the same commit; addenda correct
 a signed note without touching it; every staff look at a note is audited."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +22,7 @@ from ..models import (
 )
 from ..permissions import Role
 from ..settings import ClinicSettings
-from . import audit, changes, notifications
+from . import audit, callbacks, changes, notifications
 from .changes import Change
 from .errors import ScheduleError
 from .schedule import needs_note, own_appointment, require_markable
@@ -66,10 +67,12 @@ def sign(
     settings: ClinicSettings,
     now: datetime,
     visit_link: str,
+    task_link: Callable[[int], str] | None = None,
 ) -> Appointment:
     """Sign the note and mark the visit completed, in one commit through the one write path;
-    a serious adverse event queues the admins' alert in that same commit. LookupError when the
-    visit is not the therapist's; ScheduleError when it cannot be completed now."""
+    a serious adverse event queues the admins' alert and opens the front desk's urgent callback
+    in that same commit. LookupError when the visit is not the therapist's; ScheduleError when
+    it cannot be completed now."""
     if own_appointment(provider, appointment_id) is None:
         raise LookupError(appointment_id)
     if problem := entry_problem(entry):
@@ -79,6 +82,7 @@ def sign(
         if not needs_note(appointment):
             raise ScheduleError("This visit involves no dry needling: mark it on the schedule.")
         kinds = needling.recorded_events(entry.events)
+        follow_up = _follow_up(appointment, kinds, settings, now, visit_link, task_link)
         db.session.add(
             NeedlingNote(
                 appointment_id=appointment.id,
@@ -97,13 +101,12 @@ def sign(
                         provider_id=appointment.provider_id,
                         kind=kind,
                         occurred_at=appointment.starts_at,
+                        callback_id=follow_up if needling.is_serious(kind) else None,
                     )
                     for kind in kinds
                 ],
             )
         )
-        if alarming := needling.serious(kinds):
-            notifications.alert_serious_event(appointment, alarming, visit_link, settings=settings)
         completed = Change(
             "completed",
             AppointmentStatus.COMPLETED,
@@ -113,14 +116,57 @@ def sign(
         return changes.commit(appointment, completed, actor, settings=settings, now=now)
 
 
+def _follow_up(
+    appointment: Appointment,
+    kinds: list[str],
+    settings: ClinicSettings,
+    now: datetime,
+    visit_link: str,
+    task_link: Callable[[int], str] | None,
+) -> int | None:
+    """For serious events: the admins' alert, and the id of the urgent callback the front desk
+    follows them up in; None when nothing recorded is serious."""
+    alarming = needling.serious(kinds)
+    if not alarming:
+        return None
+    notifications.alert_serious_event(appointment, alarming, visit_link, settings=settings)
+    callback = callbacks.open_for_adverse_events(
+        appointment, alarming, now, settings=settings, task_link=task_link
+    )
+    return callback.id
+
+
 def may_write(viewer: User, appointment: Appointment) -> bool:
     """The visit's own therapist, or an admin."""
     return viewer.role == Role.ADMIN or appointment.provider.user_id == viewer.id
 
 
-def add_addendum(actor: User, appointment_id: int, text: str, *, now: datetime) -> Appointment:
-    """An addendum to the visit's signed note, with its history line and audit row. LookupError
-    when there is no signed note the actor may add to; ScheduleError for an empty text."""
+@dataclass(frozen=True)
+class Alerting:
+    """What a serious event recorded after signing needs to reach people: the clinic's
+    settings and the links the admins' alert and the front desk's email carry."""
+
+    settings: ClinicSettings
+    visit_link: str
+    task_link: Callable[[int], str] | None = None
+
+
+def add_addendum(
+    actor: User,
+    appointment_id: int,
+    text: str,
+    *,
+    now: datetime,
+    events: list[str] | tuple = (),
+    alerting: Alerting | None = None,
+) -> Appointment:
+    """An addendum to the visit's signed note, with its history line and audit row, in one
+    commit; adverse events it reports are recorded on the note, and a serious one alerts the
+    admins and opens the front desk's urgent callback, as at signing (given `alerting`).
+    LookupError when there is no signed note the actor may add to; ScheduleError for an empty
+    text."""
+    if alerting is None and needling.serious(events):
+        raise ValueError("a serious adverse event needs the alerting links")
     text = text.strip()
     if not text:
         raise ScheduleError("Write the addendum first.")
@@ -132,11 +178,38 @@ def add_addendum(actor: User, appointment_id: int, text: str, *, now: datetime) 
     if appointment is None or note_id is None or not may_write(actor, appointment):
         db.session.rollback()
         raise LookupError(appointment_id)
-    db.session.add(
-        NeedlingAddendum(note_id=note_id, text=text[:MAX_ADDENDUM], by_id=actor.id, at=now)
-    )
-    added = Change("addendum", detail="Addendum to the session note", audit=("added_addendum",))
+    addendum = NeedlingAddendum(note_id=note_id, text=text[:MAX_ADDENDUM], by_id=actor.id, at=now)
+    db.session.add(addendum)
+    if kinds := needling.recorded_events(events):
+        db.session.flush()  # the events name the addendum that reported them
+        _record_later_events(appointment, addendum, kinds, alerting, now)
+    detail = "Addendum to the session note" + (", reporting an adverse event" if kinds else "")
+    added = Change("addendum", detail=detail, audit=("added_addendum",))
     return changes.record(appointment, added, actor, None, settings=None, now=now)
+
+
+def _record_later_events(
+    appointment: Appointment,
+    addendum: NeedlingAddendum,
+    kinds: list[needling.AdverseEventKind],
+    alerting: Alerting | None,
+    now: datetime,
+) -> None:
+    follow_up = alerting and _follow_up(
+        appointment, kinds, alerting.settings, now, alerting.visit_link, alerting.task_link
+    )
+    db.session.add_all(
+        AdverseEvent(
+            note_id=addendum.note_id,
+            addendum_id=addendum.id,
+            appointment_id=appointment.id,
+            provider_id=appointment.provider_id,
+            kind=kind,
+            occurred_at=appointment.starts_at,  # the register counts by the visit's month
+            callback_id=follow_up if needling.is_serious(kind) else None,
+        )
+        for kind in kinds
+    )
 
 
 def visit_with_note(viewer: User, appointment_id: int) -> Appointment | None:

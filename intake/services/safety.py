@@ -1,5 +1,6 @@
 """The adverse-event register: counts by type and month in the clinic's zone, the events
-themselves, and an export without any free text; each in one statement whatever the numbers."""
+themselves with each serious one's follow-up, and an export without any free text; each in one
+statement whatever the numbers."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -7,11 +8,12 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import aliased
 
 from ..domain import needling
 from ..domain.questionnaire import Choice
 from ..extensions import db
-from ..models import AdverseEvent, Provider, User
+from ..models import AdverseEvent, Callback, Provider, User
 from . import audit
 
 MONTHS = 12
@@ -31,7 +33,10 @@ class Month:
 class Register:
     months: list[Month]  # oldest first
     counts: dict[tuple[int, str], int]  # (month index, kind) -> events
-    events: list  # newest first: occurred_at, kind, appointment_id, provider, serious
+    # Newest first: occurred_at, kind, appointment_id, provider, and the follow-up callback of a
+    # serious one (callback_id, follow_up_status, followed_up_at, follow_up_outcome, and the
+    # closer's closer_first and closer_last names), all None when it has none.
+    events: list
     more: bool  # more events than listed
 
     def count(self, month: int, kind: str) -> int:
@@ -83,7 +88,7 @@ def register(now: datetime, zone: str) -> Register:
     counted = db.session.execute(
         select(inner.c.month, inner.c.kind, func.count()).group_by(inner.c.month, inner.c.kind)
     ).all()
-    events = db.session.execute(_events().where(*window).limit(LIST_LIMIT + 1)).all()
+    events = db.session.execute(_followed_up().where(*window).limit(LIST_LIMIT + 1)).all()
     return Register(
         months=months,
         counts={(month, str(kind)): n for month, kind, n in counted},
@@ -102,6 +107,24 @@ def _events():
         )
         .join(Provider, Provider.id == AdverseEvent.provider_id)
         .order_by(AdverseEvent.occurred_at.desc(), AdverseEvent.id.desc())
+    )
+
+
+def _followed_up():
+    """The events with the callback each serious one opened or joined, and who closed it."""
+    closer = aliased(User)
+    return (
+        _events()
+        .add_columns(
+            Callback.id.label("callback_id"),
+            Callback.status.label("follow_up_status"),
+            Callback.closed_at.label("followed_up_at"),
+            Callback.outcome.label("follow_up_outcome"),
+            closer.first_name.label("closer_first"),
+            closer.last_name.label("closer_last"),
+        )
+        .outerjoin(Callback, Callback.id == AdverseEvent.callback_id)
+        .outerjoin(closer, closer.id == Callback.closed_by_id)
     )
 
 

@@ -94,9 +94,9 @@ def close(callback_id: int):
         )
     except LookupError:
         abort(404)
-    except ActionRefused as refused:
+    except ActionRefused as refused:  # closed meanwhile, or urgent without a call yet
         flash(str(refused), "error")
-        return _render(callback_id, 409)
+        return _render(callback_id, 409, close_form=form)
     flash("Callback closed.", "success")
     return redirect(url_for("callbacks.show", callback_id=callback_id))
 

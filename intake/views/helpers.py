@@ -11,8 +11,9 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..config import current_settings
 from ..database import set_client_address
-from ..domain import aftercare
+from ..domain import aftercare, needling
 from ..extensions import db
 from ..form_fields import FIRST_DAY, LAST_DAY
 from ..formatting import (
@@ -27,7 +28,9 @@ from ..formatting import (
     when,
     when_in,
 )
+from ..links import external_url
 from ..models import utcnow
+from ..services.notes import Alerting
 from ..services.public_cache import PublicLocation
 from .public_data import init_app as init_public_data
 from .public_data import public_locations
@@ -187,3 +190,21 @@ def register(app: Flask) -> None:
             "clinic_phone": app.config["INTAKE_CLINIC_PHONE"],
             "callback_promise": app.config["INTAKE_CALLBACK_PROMISE"],
         }
+
+
+def note_alerting(appointment_id: int) -> Alerting:
+    """The settings and links a serious adverse event on this visit's note reaches people
+    with: the admins' alert links to the visit, the front desk's email to its callback."""
+    return Alerting(
+        settings=current_settings(),
+        visit_link=external_url("admin.visit_note", appointment_id=appointment_id),
+        task_link=lambda callback_id: external_url("callbacks.show", callback_id=callback_id),
+    )
+
+
+def addendum_added(events: list[str]) -> str:
+    """What the therapist or admin is told once an addendum is added."""
+    said = "Your addendum is added. The signed note stays as it was."
+    if needling.serious(events):
+        return f"{said} The admins are alerted and the front desk will call the patient."
+    return said

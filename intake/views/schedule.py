@@ -22,7 +22,7 @@ from ..services import aftercare, feed, notes, schedule
 from ..services.errors import BookingError, ScheduleError
 from ..services.queue import consent_looks
 from . import working_time_pages
-from .helpers import consent_max_age
+from .helpers import addendum_added, consent_max_age, note_alerting
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
@@ -201,6 +201,9 @@ def note(provider, appointment_id: int):
                 settings=current_settings(),
                 now=utcnow(),
                 visit_link=external_url("admin.visit_note", appointment_id=appointment_id),
+                task_link=lambda callback_id: external_url(
+                    "callbacks.show", callback_id=callback_id
+                ),
             )
         except BookingError as error:  # changed meanwhile: what was typed stays on the page
             flash(str(error), "error")
@@ -223,13 +226,20 @@ def add_addendum(provider, appointment_id: int):
     if not form.validate_on_submit():
         return _note_page(appointment_id, NeedlingNoteForm(), form, 400)
     try:
-        notes.add_addendum(current_user, appointment_id, form.text.data, now=utcnow())
+        notes.add_addendum(
+            current_user,
+            appointment_id,
+            form.text.data,
+            now=utcnow(),
+            events=form.adverse_events.data or [],
+            alerting=note_alerting(appointment_id),
+        )
     except LookupError:  # no signed note to add to
         abort(404)
     except ScheduleError as error:
         form.text.errors = [str(error)]
         return _note_page(appointment_id, NeedlingNoteForm(), form, 400)
-    flash("Your addendum is added. The signed note stays as it was.", "success")
+    flash(addendum_added(form.adverse_events.data or []), "success")
     return redirect(url_for(".note", appointment_id=appointment_id))
 
 

@@ -22,6 +22,8 @@ from intake.models import (
     Callback,
     CallbackOutcome,
     CallbackStatus,
+    CallLog,
+    CallOutcome,
     CheckIn,
     Location,
     NeedlingNote,
@@ -282,6 +284,18 @@ def _build_world(app, password_hash: str, fixture) -> SimpleNamespace:
     )
 
     front_desk, admin = user(Role.FRONT_DESK), user(Role.ADMIN)
+    # The desk has tried once already: an urgent callback closes only after a logged call.
+    persist(
+        app,
+        CallLog(
+            callback_id=callback_a.id,
+            patient_id=patient_a.id,
+            outcome=CallOutcome.NO_ANSWER,
+            advice="",
+            by_id=front_desk.id,
+            at=now,
+        ),
+    )
     # A therapist without a profile yet: the staff member an admin edits or links to a profile.
     member = user(Role.THERAPIST, first_name="Sam", last_name="Newcomer")
     with app.app_context():

@@ -1,11 +1,15 @@
 """Signed session notes written straight to the database, for pages that show them."""
 
+from intake.domain.needling import is_serious
 from intake.models import AdverseEvent, NeedlingAddendum, NeedlingNote
 from tests.conftest import persist
 
 
-def signed_note(app, appointment, *, events=(), addenda=(), other_event="", **fields):
-    """A note for a visit as its therapist signed it, with adverse events and addenda."""
+def signed_note(
+    app, appointment, *, events=(), addenda=(), other_event="", follow_up=None, **fields
+):
+    """A note for a visit as its therapist signed it, with adverse events and addenda; its
+    serious events followed up in the callback `follow_up` (an id) when given."""
     signer = fields.pop("signed_by_id", None) or _therapist_of(app, appointment)
     note = NeedlingNote(
         appointment_id=appointment.id,
@@ -24,6 +28,7 @@ def signed_note(app, appointment, *, events=(), addenda=(), other_event="", **fi
                 provider_id=appointment.provider_id,
                 kind=kind,
                 occurred_at=appointment.starts_at,
+                callback_id=follow_up if is_serious(kind) else None,
             )
             for kind in events
         ],

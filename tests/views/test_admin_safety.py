@@ -1,5 +1,6 @@
 """The adverse-event register: counts by type and clinic month (clock changes included), each
-event linked to its visit, and a CSV that carries no free text; in a fixed number of queries."""
+event linked to its visit, each serious one with who followed it up, and a CSV that carries no
+free text; in a fixed number of queries."""
 
 import csv
 import io
@@ -10,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import AppointmentStatus, AuditEvent
+from intake.models import AppointmentStatus, AuditEvent, Callback
 from intake.permissions import Role
 from intake.services import safety
+from tests.conftest import persist
 from tests.support.notes import signed_note
 
 ZONE = "America/New_York"
@@ -20,18 +22,40 @@ DONE = AppointmentStatus.COMPLETED
 
 
 @pytest.fixture
-def visit_at(app, clinic, make_appointment, make_user):
-    """A completed visit with Ben at a UTC instant, with a note naming these events."""
+def dana(make_user):
+    return make_user(Role.FRONT_DESK, first_name="Dana", last_name="Reyes")
 
-    def build(starts_at, *events, other_event=""):
+
+@pytest.fixture
+def visit_at(app, clinic, make_appointment, make_user, dana):
+    """A completed visit with Ben at a UTC instant, with a note naming these events; its
+    serious ones followed up in a callback left open or closed by Dana, when asked."""
+
+    def build(starts_at, *events, other_event="", follow_up=None):
         patient = make_user(first_name="Maria", last_name="Lopez")
         visit = make_appointment(patient, clinic.provider, clinic.location, clinic.type,
                                  starts_at, DONE)  # fmt: skip
+        callback = follow_up and _callback(app, visit, closed=follow_up == "closed", by=dana)
         signed_note(app, visit, events=events, other_event=other_event,
-                    aftercare="PRIVATE aftercare words")  # fmt: skip
+                    aftercare="PRIVATE aftercare words",
+                    follow_up=callback and callback.id)  # fmt: skip
         return visit
 
     return build
+
+
+def _callback(app, visit, *, closed: bool, by) -> Callback:
+    ended = (
+        {"status": "closed", "closed_at": visit.ends_at + timedelta(hours=2), "closed_by_id": by.id,
+         "outcome": "referred_to_doctor", "outcome_note": "PRIVATE call note"}
+        if closed else {}
+    )  # fmt: skip
+    return persist(
+        app,
+        Callback(patient_id=visit.patient_id, urgent=True, finding_keys=["adverse_event:fainting"],
+                 source="adverse_event", opened_at=visit.ends_at, appointment_id=visit.id,
+                 **ended),
+    )  # fmt: skip
 
 
 def utc(*parts) -> datetime:
@@ -125,16 +149,43 @@ def test_the_csv_has_date_type_provider_and_visit_and_no_free_text(app, client, 
         assert [(e.actor_id, e.object_type) for e in exported] == [(admin.id, "adverse_events")]
 
 
+def test_each_serious_event_shows_its_follow_up_and_who_closed_it(client, admin, visit_at):
+    waiting = visit_at(recent(2), "pneumothorax", follow_up="open")
+    closed = visit_at(recent(3), "fainting", "bruising", follow_up="closed")
+    visit_at(recent(4), "other", other_event="Nausea")  # signed before follow-ups existed
+
+    html = client.get("/admin/safety").get_data(as_text=True)
+
+    assert "Waiting for a call" in serious_row(html, waiting)
+    assert "Closed by" not in serious_row(html, waiting)
+    assert "Closed by Dana Reyes" in serious_row(html, closed)
+    assert "Referred to their doctor" in serious_row(html, closed)
+    assert html.count("Closed by Dana Reyes") == 1  # the bruising needs no follow-up
+    assert "Not needed" in html and "No follow-up on record" in html
+    for visit in (waiting, closed):
+        assert 'href="/staff/callbacks/' in serious_row(html, visit)
+    assert "PRIVATE" not in html and "Maria" not in html
+
+
+def serious_row(html: str, visit) -> str:
+    """The register's row for this visit's serious event."""
+    [row] = [r for r in html.split("<tr>") if f">Visit {visit.id}</a>" in r and "Serious" in r]
+    return row
+
+
 @pytest.mark.parametrize("how_many", [3, 30])
 def test_the_register_costs_a_fixed_number_of_queries(
     client, admin, visit_at, count_queries, how_many
 ):
     for n in range(how_many):
-        visit_at(recent(1 + n * 10 % 300), "bruising", "soreness")
+        follow_up = ("open", "closed", None)[n % 3]
+        visit_at(recent(1 + n * 10 % 300), "fainting", "soreness", follow_up=follow_up)
 
     with count_queries() as queries:
         html = client.get("/admin/safety").get_data(as_text=True)
 
     assert html.count('href="/admin/safety/visits/') == 2 * how_many
-    # The admin, the counts, the events (staff pages have no footer of locations).
+    assert html.count('href="/staff/callbacks/') == how_many - how_many // 3
+    # The admin, the counts, the events with their follow-ups (staff pages have no footer of
+    # locations).
     assert len([q for q in queries if q != "BEGIN"]) == 3, queries

@@ -18,6 +18,7 @@ from intake.models import (
     AuditEvent,
     Callback,
     OutboxMessage,
+    utcnow,
 )
 from intake.permissions import Role
 from tests.support.clock import CLINIC_ZONE, at, next_weekday_at, weekdays_ahead
@@ -39,14 +40,13 @@ def callback_of(app, patient) -> Callback:
     return callback
 
 
-def call_and_clear(client, callback_id: int, *, call: bool = True) -> None:
+def call_and_clear(client, callback_id: int) -> None:
     url = f"/staff/callbacks/{callback_id}"
-    if call:
-        logged = client.post(
-            f"{url}/call",
-            data={"outcome": "spoke_with_patient", "advice": "Night pain checked; fine to needle."},
-        )
-        assert logged.status_code == 302
+    logged = client.post(
+        f"{url}/call",
+        data={"outcome": "spoke_with_patient", "advice": "Night pain checked; fine to needle."},
+    )
+    assert logged.status_code == 302
     closed = client.post(f"{url}/close", data={"outcome": "cleared_to_book", "note": ""})
     assert closed.status_code == 302
 
@@ -237,7 +237,15 @@ def test_an_urgent_patient_is_booked_only_after_a_call_on_the_callback(
 ):
     client = signed_in(app, desk)
     callback = callback_of(app, red_flag_patient)
-    call_and_clear(client, callback.id, call=False)
+    refused = client.post(
+        f"/staff/callbacks/{callback.id}/close", data={"outcome": "cleared_to_book"}
+    )
+    assert refused.status_code == 409  # an urgent callback closes only after a call
+    # One closed without a call before that rule still books nobody.
+    with app.app_context():
+        closed = db.session.get(Callback, callback.id)
+        closed.status, closed.outcome, closed.closed_at = "closed", "cleared_to_book", utcnow()
+        db.session.commit()
     start = next_weekday_at(datetime.now(UTC), 10, days_ahead=3)
 
     answer = client.post(f"/staff/callbacks/{callback.id}/book", data=booking(clinic, start))

@@ -245,12 +245,53 @@ def test_closing_as_other_needs_a_note_and_a_closed_callback_stays_closed(app, d
     assert answer.status_code == 400
     assert "Say what happened in the note." in answer.get_data(as_text=True)
 
+    log_a_call(client, callback)  # urgent: a call comes first
     assert client.post(url, data={"outcome": "cleared_to_book"}).status_code == 302
     again = client.post(url, data={"outcome": "not_suitable"})
     assert again.status_code == 409
     assert "already closed" in again.get_data(as_text=True)
     page = client.get(f"/staff/callbacks/{callback.id}").get_data(as_text=True)
     assert "cleared to book" in page.lower() and "(919) 555-0142" in page
+
+
+def log_a_call(client, callback) -> None:
+    answer = client.post(
+        f"/staff/callbacks/{callback.id}/call", data={"outcome": "no_answer", "advice": ""}
+    )
+    assert answer.status_code == 302
+
+
+def test_an_urgent_callback_closes_only_after_a_call_and_keeps_what_was_typed(app, desk, waiting):
+    patient, callback = waiting
+    client = signed_in(app, desk)
+    url = f"/staff/callbacks/{callback.id}/close"
+
+    refused = client.post(url, data={"outcome": "referred_to_doctor", "note": "GP on Friday."})
+
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert "Log a call with the patient before closing an urgent callback." in page
+    assert "GP on Friday." in page
+    assert re.search(r'<input checked[^>]*value="referred_to_doctor"', page)
+    assert callbacks_of(app, patient)[0].status == "open"
+    assert "closed_callback" not in audit_actions(app, patient)
+
+    log_a_call(client, callback)  # no answer: tried, on record, is enough to close
+    assert client.post(url, data={"outcome": "could_not_reach"}).status_code == 302
+    assert callbacks_of(app, patient)[0].status == "closed"
+
+
+def test_a_callback_that_is_not_urgent_closes_without_a_call(app, make_user, desk):
+    patient = make_user(first_name="Abe", last_name="Solute")
+    fill_intake(signed_in(app, patient), needle_phobia="yes")
+    [callback] = callbacks_of(app, patient)
+    assert not callback.urgent
+
+    answer = signed_in(app, desk).post(
+        f"/staff/callbacks/{callback.id}/close", data={"outcome": "not_suitable"}
+    )
+
+    assert answer.status_code == 302
 
 
 @pytest.mark.parametrize("role", [Role.PATIENT, Role.THERAPIST])

@@ -1,5 +1,6 @@
 """A therapist completes a dry-needling visit by signing its session note; the note is locked
-at the database, corrected only by addenda; a serious adverse event alerts every admin."""
+at the database, corrected only by addenda; a serious adverse event alerts every admin and
+opens an urgent callback for the front desk to check on the patient."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,7 @@ from intake.models import (
     AppointmentEvent,
     AppointmentStatus,
     AuditEvent,
+    Callback,
     NeedlingAddendum,
     NeedlingNote,
     OutboxMessage,
@@ -265,6 +267,97 @@ def test_an_empty_addendum_is_refused_and_a_note_cannot_be_signed_twice(app, cli
     assert rows(app, NeedlingAddendum) == []
 
 
+# --- adverse events found after the visit -----------------------------------------------------
+
+
+def add_addendum(client, appointment, *, admin=False, **form):
+    base = "/admin/safety/visits" if admin else "/schedule/appointments"
+    suffix = "/addenda" if admin else "/note/addenda"
+    return client.post(f"{base}/{appointment.id}{suffix}", data=form)
+
+
+def test_an_addendum_reports_a_serious_event_found_after_the_visit(
+    app, client, ben, visit, make_user
+):
+    make_user(Role.ADMIN, email="alex@example.org")
+    sign(client, visit, adverse_events=["soreness"])
+
+    answer = add_addendum(
+        client,
+        visit,
+        text="Patient called: fainted at home that evening.",
+        adverse_events=["fainting"],
+    )
+
+    assert answer.status_code == 302
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "the front desk will call the patient" in page
+    [callback] = rows(app, Callback)
+    assert (callback.urgent, callback.source, callback.appointment_id) == (
+        True,
+        "adverse_event",
+        visit.id,
+    )
+    [addendum] = rows(app, NeedlingAddendum)
+    assert [(e.kind, e.callback_id, e.addendum_id) for e in rows(app, AdverseEvent)] == [
+        ("soreness", None, None),
+        ("fainting", callback.id, addendum.id),
+    ]
+    # The signed note still says what was signed; the addendum says what it reported.
+    signed = page[page.index("<dt>Adverse events</dt>") : page.index("Aftercare given")]
+    assert "Excessive soreness" in signed and "Fainting" not in signed
+    assert "Adverse events reported: Fainting" in page
+    kinds = sorted(m.kind for m in rows(app, OutboxMessage))
+    assert kinds == ["aftercare", "serious_adverse_event", "staff_callback"]
+    [alert] = rows(app, OutboxMessage, OutboxMessage.kind == "serious_adverse_event")
+    assert "Fainting" in alert.body and "fainted at home" not in alert.body
+    # The register counts it with the visit's month, like the events named at signing.
+    assert {e.occurred_at for e in rows(app, AdverseEvent)} == {visit.starts_at}
+    assert [a.text for a in rows(app, NeedlingAddendum)] == [
+        "Patient called: fainted at home that evening."
+    ]
+    history = [e.detail for e in rows(app, AppointmentEvent, AppointmentEvent.action == "addendum")]
+    assert history == ["Addendum to the session note, reporting an adverse event"]
+
+
+def test_an_admins_addendum_may_report_a_common_event_without_a_callback(
+    app, client, ben, visit, make_user, login_as
+):
+    sign(client, visit)
+    login_as(make_user(Role.ADMIN))
+
+    answer = add_addendum(
+        client, visit, admin=True, text="Bruise reported by phone.", adverse_events=["bruising"]
+    )
+
+    assert answer.status_code == 302
+    assert [e.kind for e in rows(app, AdverseEvent)] == ["bruising"]
+    assert rows(app, Callback) == []
+    assert "Bruising" in client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"text": "", "adverse_events": ["fainting"]}, "Write the addendum first."),
+        ({"text": "Fainted.", "adverse_events": ["none"]}, "Choose among the events listed."),
+    ],
+)
+def test_a_refused_addendum_keeps_the_events_ticked_and_records_nothing(
+    app, client, ben, visit, form, message
+):
+    sign(client, visit)
+
+    refused = add_addendum(client, visit, **form)
+
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert message in page
+    if "fainting" in form["adverse_events"]:
+        assert re.search(r'<input checked[^>]*value="fainting"', page)
+    assert rows(app, AdverseEvent) == [] and rows(app, Callback) == []
+
+
 def test_an_addendum_needs_a_signed_note(client, ben, visit):
     response = client.post(f"/schedule/appointments/{visit.id}/note/addenda", data={"text": "x"})
     assert response.status_code == 404
@@ -330,6 +423,47 @@ def test_a_common_event_alerts_nobody(app, client, ben, visit, make_user):
     sign(client, visit, adverse_events=["bruising", "soreness"])
     assert [m.kind for m in rows(app, OutboxMessage)] == ["aftercare"]
     assert [e.kind for e in rows(app, AdverseEvent)] == ["bruising", "soreness"]
+    assert rows(app, Callback) == []
+
+
+def test_a_serious_event_opens_an_urgent_callback_for_the_desk_in_the_same_commit(
+    app, client, ben, visit
+):
+    sign(client, visit, adverse_events=["pneumothorax", "bruising"])
+
+    [callback] = rows(app, Callback)
+    assert (callback.patient_id, callback.appointment_id) == (visit.patient_id, visit.id)
+    assert (callback.urgent, callback.source, callback.status) == (True, "adverse_event", "open")
+    assert callback.finding_keys == ["adverse_event:pneumothorax"]
+    # The serious event points to its follow-up; the bruising needs none.
+    assert [(e.kind, e.callback_id) for e in rows(app, AdverseEvent)] == [
+        ("bruising", None),
+        ("pneumothorax", callback.id),
+    ]
+    [to_desk] = rows(app, OutboxMessage, OutboxMessage.kind == "staff_callback")
+    assert to_desk.subject == "URGENT: a patient needs a call today"
+    assert re.search(rf"https?://[^\s]+/staff/callbacks/{callback.id}\b", to_desk.body)
+    for private in ("Maria", "Lopez", "pneumothorax", "Heat"):
+        assert private not in to_desk.body
+
+
+def test_the_patients_open_callback_turns_urgent_and_gains_the_event(
+    app, client, ben, visit, make_intake
+):
+    with app.app_context():
+        patient = db.session.get(User, visit.patient_id)
+        db.session.expunge(patient)
+    make_intake(patient, needle_phobia="yes")  # waiting for a call, not urgent
+    [before] = rows(app, Callback)
+    assert not before.urgent
+
+    sign(client, visit, adverse_events=["fainting"])
+
+    [callback] = rows(app, Callback)  # still one open callback for the patient
+    assert callback.id == before.id and callback.urgent
+    assert callback.finding_keys == ["needle_phobia", "adverse_event:fainting"]
+    assert callback.appointment_id == visit.id
+    assert [e.callback_id for e in rows(app, AdverseEvent)] == [callback.id]
 
 
 # --- where staff read notes -----------------------------------------------------------------

@@ -11,6 +11,7 @@ from ...models import utcnow
 from ...services import notes, safety
 from ...services.errors import ScheduleError
 from ..csv_download import csv_download
+from ..helpers import addendum_added, note_alerting
 from .blueprint import bp
 
 
@@ -49,11 +50,18 @@ def add_addendum(appointment_id: int):
     if not form.validate_on_submit():
         return _visit_page(appointment_id, form, 400)
     try:
-        notes.add_addendum(current_user, appointment_id, form.text.data, now=utcnow())
+        notes.add_addendum(
+            current_user,
+            appointment_id,
+            form.text.data,
+            now=utcnow(),
+            events=form.adverse_events.data or [],
+            alerting=note_alerting(appointment_id),
+        )
     except LookupError:
         abort(404)
     except ScheduleError as error:
         form.text.errors = [str(error)]
         return _visit_page(appointment_id, form, 400)
-    flash("Your addendum is added. The signed note stays as it was.", "success")
+    flash(addendum_added(form.adverse_events.data or []), "success")
     return redirect(url_for(".visit_note", appointment_id=appointment_id))
