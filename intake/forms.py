@@ -440,14 +440,17 @@ CALL_OUTCOMES = options(
         (CallOutcome.NO_ANSWER.value, "No answer"),
     ]
 )
+# How a closed callback reads on every page (the callback's own, the adverse-event register).
+CALLBACK_OUTCOME_LABELS = {
+    CallbackOutcome.CLEARED: "Cleared to book",
+    CallbackOutcome.NOT_SUITABLE: "Not suitable for dry needling",
+    CallbackOutcome.REFERRED: "Referred to their doctor",
+    CallbackOutcome.UNREACHABLE: "Could not reach the patient",
+    CallbackOutcome.OTHER: "Other",
+}
 CALLBACK_OUTCOMES = options(
-    [
-        (CallbackOutcome.CLEARED.value, "Cleared to book"),
-        (CallbackOutcome.NOT_SUITABLE.value, "Not suitable for dry needling"),
-        (CallbackOutcome.REFERRED.value, "Referred to their doctor"),
-        (CallbackOutcome.UNREACHABLE.value, "Could not reach the patient"),
-        (CallbackOutcome.OTHER.value, "Other (say what in the note)"),
-    ]
+    (outcome.value, "Other (say what in the note)" if outcome == CallbackOutcome.OTHER else label)
+    for outcome, label in CALLBACK_OUTCOME_LABELS.items()
 )
 
 

@@ -204,6 +204,8 @@ def test_a_serious_adverse_event_is_followed_up_by_a_named_person_on_record(
     dana = signed_in(app, desk.email)
     waiting = dana.get("/staff/callbacks").get_data(as_text=True)
     assert "Maria Lopez" in waiting and "Fainting" in waiting
+    task = dana.get(f"/staff/callbacks/{callback.id}").get_data(as_text=True)
+    assert f'href="/staff/requests/{visit.id}"' in task  # the visit it is about, one click away
 
     # The admins' register shows the event waiting for its follow-up.
     alex = signed_in(app, admin.email)

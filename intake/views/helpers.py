@@ -28,6 +28,7 @@ from ..formatting import (
     when,
     when_in,
 )
+from ..forms import CALLBACK_OUTCOME_LABELS
 from ..links import external_url
 from ..models import utcnow
 from ..services.notes import Alerting
@@ -165,6 +166,9 @@ def register(app: Flask) -> None:
     app.teardown_request(forget_client_address)
     app.add_template_filter(render_markdown, "markdown")
     app.add_template_filter(phone_display, "phone")
+    app.add_template_filter(
+        lambda outcome: CALLBACK_OUTCOME_LABELS.get(outcome, outcome), "callback_outcome"
+    )
     app.add_template_filter(clock)
     app.add_template_filter(local_datetime, "local")
     app.add_template_filter(when)
