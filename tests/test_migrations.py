@@ -34,6 +34,31 @@ def empty_database(database_url: str, tmp_path):
         admin.dispose()
 
 
+@contextmanager
+def app_at(revision: str, database_url: str, tmp_path):
+    """An app on a new database migrated up to `revision` only, its context pushed: for the
+    tests that give a migration rows to carry over."""
+    with empty_database(database_url, tmp_path) as url:
+        app = create_app(settings_for(url))
+        with app.app_context():
+            flask_migrate.upgrade(revision=revision)
+            yield app
+            db.session.rollback()
+            db.engine.dispose()
+
+
+def insert_maria(now) -> int:
+    """A patient account written as raw SQL (the models may be ahead of the schema); its id."""
+    return db.session.execute(
+        text(
+            "INSERT INTO users (email, password_hash, role, first_name, last_name, active, "
+            "session_version, created_at) VALUES ('maria@example.org', 'x', 'patient', 'Maria', "
+            "'Lopez', true, 0, :now) RETURNING id"
+        ),
+        {"now": now},
+    ).scalar_one()
+
+
 @pytest.fixture
 def migrated_app(template_url, tmp_path):
     with empty_database(template_url, tmp_path) as url:

@@ -9,10 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from intake import create_app
 from intake.extensions import db
-from tests.conftest import settings_for
-from tests.test_migrations import empty_database
+from tests.test_migrations import app_at, insert_maria
 
 NOW = datetime(2026, 12, 1, 15, tzinfo=UTC)
 BEFORE = "0017_outbox_calendar"
@@ -20,24 +18,12 @@ BEFORE = "0017_outbox_calendar"
 
 @pytest.fixture
 def app_at_0017(template_url, tmp_path):
-    with empty_database(template_url, tmp_path) as url:
-        app = create_app(settings_for(url))
-        with app.app_context():
-            flask_migrate.upgrade(revision=BEFORE)
-            yield app
-            db.session.rollback()
-            db.engine.dispose()
+    with app_at(BEFORE, template_url, tmp_path) as app:
+        yield app
 
 
 def _callback_with_a_call() -> int:
-    patient_id = db.session.execute(
-        text(
-            "INSERT INTO users (email, password_hash, role, first_name, last_name, active, "
-            "session_version, created_at) VALUES ('maria@example.org', 'x', 'patient', 'Maria', "
-            "'Lopez', true, 0, :now) RETURNING id"
-        ),
-        {"now": NOW},
-    ).scalar_one()
+    patient_id = insert_maria(NOW)
     callback_id = _insert_callback(patient_id, "check_in")
     db.session.execute(
         text(

@@ -8,34 +8,20 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from intake import create_app
 from intake.extensions import db
-from tests.conftest import settings_for
-from tests.test_migrations import empty_database
+from tests.test_migrations import app_at, insert_maria
 
 NOW = datetime(2026, 12, 1, 15, tzinfo=UTC)
 
 
 @pytest.fixture
 def app_at_0013(template_url, tmp_path):
-    with empty_database(template_url, tmp_path) as url:
-        app = create_app(settings_for(url))
-        with app.app_context():
-            flask_migrate.upgrade(revision="0013_check_ins")
-            yield app
-            db.session.rollback()
-            db.engine.dispose()
+    with app_at("0013_check_ins", template_url, tmp_path) as app:
+        yield app
 
 
 def _insert_patient_with_intakes() -> int:
-    patient_id = db.session.execute(
-        text(
-            "INSERT INTO users (email, password_hash, role, first_name, last_name, active, "
-            "session_version, created_at) VALUES ('maria@example.org', 'x', 'patient', 'Maria', "
-            "'Lopez', true, 0, :now) RETURNING id"
-        ),
-        {"now": NOW},
-    ).scalar_one()
+    patient_id = insert_maria(NOW)
     for version, phone, superseded in ((1, "+19195550100", NOW), (2, "+19195550199", None)):
         db.session.execute(
             text(

@@ -57,6 +57,16 @@ def entry_problem(entry: NoteEntry) -> str | None:
     return needling.events_problem(entry.events, entry.other_event)
 
 
+@dataclass(frozen=True)
+class Alerting:
+    """What a serious event, at signing or in an addendum, needs to reach people: the
+    clinic's settings and the links the admins' alert and the front desk's email carry."""
+
+    settings: ClinicSettings
+    visit_link: str
+    task_link: Callable[[int], str] | None = None
+
+
 def sign(
     provider: Provider,
     actor: User,
@@ -64,10 +74,8 @@ def sign(
     seen_revision: int,
     entry: NoteEntry,
     *,
-    settings: ClinicSettings,
+    alerting: Alerting,
     now: datetime,
-    visit_link: str,
-    task_link: Callable[[int], str] | None = None,
 ) -> Appointment:
     """Sign the note and mark the visit completed, in one commit through the one write path;
     a serious adverse event queues the admins' alert and opens the front desk's urgent callback
@@ -82,7 +90,7 @@ def sign(
         if not needs_note(appointment):
             raise ScheduleError("This visit involves no dry needling: mark it on the schedule.")
         kinds = needling.recorded_events(entry.events)
-        follow_up = _follow_up(appointment, kinds, settings, now, visit_link, task_link)
+        follow_up = _follow_up(appointment, kinds, alerting, now)
         db.session.add(
             NeedlingNote(
                 appointment_id=appointment.id,
@@ -113,25 +121,22 @@ def sign(
             detail="Session note signed",
             audit=("status_changed", "signed_note"),
         )
-        return changes.commit(appointment, completed, actor, settings=settings, now=now)
+        return changes.commit(appointment, completed, actor, settings=alerting.settings, now=now)
 
 
 def _follow_up(
-    appointment: Appointment,
-    kinds: list[str],
-    settings: ClinicSettings,
-    now: datetime,
-    visit_link: str,
-    task_link: Callable[[int], str] | None,
+    appointment: Appointment, kinds: list[str], alerting: Alerting, now: datetime
 ) -> int | None:
     """For serious events: the admins' alert, and the id of the urgent callback the front desk
     follows them up in; None when nothing recorded is serious."""
     alarming = needling.serious(kinds)
     if not alarming:
         return None
-    notifications.alert_serious_event(appointment, alarming, visit_link, settings=settings)
+    notifications.alert_serious_event(
+        appointment, alarming, alerting.visit_link, settings=alerting.settings
+    )
     callback = callbacks.open_for_adverse_events(
-        appointment, alarming, now, settings=settings, task_link=task_link
+        appointment, alarming, now, settings=alerting.settings, task_link=alerting.task_link
     )
     return callback.id
 
@@ -139,16 +144,6 @@ def _follow_up(
 def may_write(viewer: User, appointment: Appointment) -> bool:
     """The visit's own therapist, or an admin."""
     return viewer.role == Role.ADMIN or appointment.provider.user_id == viewer.id
-
-
-@dataclass(frozen=True)
-class Alerting:
-    """What a serious event recorded after signing needs to reach people: the clinic's
-    settings and the links the admins' alert and the front desk's email carry."""
-
-    settings: ClinicSettings
-    visit_link: str
-    task_link: Callable[[int], str] | None = None
 
 
 def add_addendum(
@@ -195,9 +190,7 @@ def _record_later_events(
     alerting: Alerting | None,
     now: datetime,
 ) -> None:
-    follow_up = alerting and _follow_up(
-        appointment, kinds, alerting.settings, now, alerting.visit_link, alerting.task_link
-    )
+    follow_up = alerting and _follow_up(appointment, kinds, alerting, now)
     db.session.add_all(
         AdverseEvent(
             note_id=addendum.note_id,

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, before_render_template, current_app, g, request, url_for
+from flask import Flask, before_render_template, current_app, flash, g, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,6 +32,7 @@ from ..formatting import (
 from ..forms import CALLBACK_OUTCOME_LABELS
 from ..links import external_url
 from ..models import utcnow
+from ..services import notes
 from ..services.notes import Alerting
 from ..services.public_cache import PublicLocation
 from .public_data import init_app as init_public_data
@@ -206,9 +208,20 @@ def note_alerting(appointment_id: int) -> Alerting:
     )
 
 
-def addendum_added(events: list[str]) -> str:
-    """What the therapist or admin is told once an addendum is added."""
+def add_addendum_from(form, appointment_id: int) -> None:
+    """The addendum the form holds, with the adverse events it reports, added and said so:
+    the therapist's note page and the admins' share it. LookupError and ScheduleError as
+    `notes.add_addendum`."""
+    events = form.adverse_events.data or []
+    notes.add_addendum(
+        current_user,
+        appointment_id,
+        form.text.data,
+        now=utcnow(),
+        events=events,
+        alerting=note_alerting(appointment_id),
+    )
     said = "Your addendum is added. The signed note stays as it was."
     if needling.serious(events):
-        return f"{said} The admins are alerted and the front desk will call the patient."
-    return said
+        said += " The admins are alerted and the front desk will call the patient."
+    flash(said, "success")

@@ -22,7 +22,7 @@ from ..services import aftercare, feed, notes, schedule
 from ..services.errors import BookingError, ScheduleError
 from ..services.queue import consent_looks
 from . import working_time_pages
-from .helpers import addendum_added, consent_max_age, note_alerting
+from .helpers import add_addendum_from, consent_max_age, note_alerting
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
@@ -198,12 +198,8 @@ def note(provider, appointment_id: int):
                 appointment_id,
                 form.revision.data,
                 _entry(form),
-                settings=current_settings(),
+                alerting=note_alerting(appointment_id),
                 now=utcnow(),
-                visit_link=external_url("admin.visit_note", appointment_id=appointment_id),
-                task_link=lambda callback_id: external_url(
-                    "callbacks.show", callback_id=callback_id
-                ),
             )
         except BookingError as error:  # changed meanwhile: what was typed stays on the page
             flash(str(error), "error")
@@ -226,20 +222,12 @@ def add_addendum(provider, appointment_id: int):
     if not form.validate_on_submit():
         return _note_page(appointment_id, NeedlingNoteForm(), form, 400)
     try:
-        notes.add_addendum(
-            current_user,
-            appointment_id,
-            form.text.data,
-            now=utcnow(),
-            events=form.adverse_events.data or [],
-            alerting=note_alerting(appointment_id),
-        )
+        add_addendum_from(form, appointment_id)
     except LookupError:  # no signed note to add to
         abort(404)
     except ScheduleError as error:
         form.text.errors = [str(error)]
         return _note_page(appointment_id, NeedlingNoteForm(), form, 400)
-    flash(addendum_added(form.adverse_events.data or []), "success")
     return redirect(url_for(".note", appointment_id=appointment_id))
 
 

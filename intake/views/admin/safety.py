@@ -1,6 +1,6 @@
 """The adverse-event register, its CSV export, and one visit's note for the admins."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from ...config import current_settings
@@ -11,7 +11,7 @@ from ...models import utcnow
 from ...services import notes, safety
 from ...services.errors import ScheduleError
 from ..csv_download import csv_download
-from ..helpers import addendum_added, note_alerting
+from ..helpers import add_addendum_from
 from .blueprint import bp
 
 
@@ -50,18 +50,10 @@ def add_addendum(appointment_id: int):
     if not form.validate_on_submit():
         return _visit_page(appointment_id, form, 400)
     try:
-        notes.add_addendum(
-            current_user,
-            appointment_id,
-            form.text.data,
-            now=utcnow(),
-            events=form.adverse_events.data or [],
-            alerting=note_alerting(appointment_id),
-        )
+        add_addendum_from(form, appointment_id)
     except LookupError:
         abort(404)
     except ScheduleError as error:
         form.text.errors = [str(error)]
         return _visit_page(appointment_id, form, 400)
-    flash(addendum_added(form.adverse_events.data or []), "success")
     return redirect(url_for(".visit_note", appointment_id=appointment_id))
