@@ -58,7 +58,7 @@ def seed_past_visit(settings: ClinicSettings, now: datetime) -> None:
     therapist = provider.user
     notes.sign(
         provider, therapist, visit.id, visit.revision, entry,
-        settings=settings, now=signed_at, visit_link="",
+        alerting=notes.Alerting(settings, visit_link=""), now=signed_at,
     )  # fmt: skip
     notes.add_addendum(therapist, visit.id, row["addendum"], now=signed_at + timedelta(days=1))
     check_in = db.session.scalars(select(CheckIn).where(CheckIn.appointment_id == visit.id)).one()
