@@ -103,16 +103,7 @@ def sign(
                 aftercare=entry.aftercare.strip(),
                 signed_at=now,
                 signed_by_id=actor.id,
-                events=[
-                    AdverseEvent(
-                        appointment_id=appointment.id,
-                        provider_id=appointment.provider_id,
-                        kind=kind,
-                        occurred_at=appointment.starts_at,
-                        callback_id=follow_up if needling.is_serious(kind) else None,
-                    )
-                    for kind in kinds
-                ],
+                events=_adverse_events(appointment, kinds, follow_up),
             )
         )
         completed = Change(
@@ -192,17 +183,28 @@ def _record_later_events(
 ) -> None:
     follow_up = alerting and _follow_up(appointment, kinds, alerting, now)
     db.session.add_all(
+        _adverse_events(
+            appointment, kinds, follow_up, note_id=addendum.note_id, addendum_id=addendum.id
+        )
+    )
+
+
+def _adverse_events(
+    appointment: Appointment, kinds, follow_up: int | None, **reported_in
+) -> list[AdverseEvent]:
+    """A row per event, dated at the visit (the register counts by the visit's month); a
+    serious one keeps the callback that follows it up."""
+    return [
         AdverseEvent(
-            note_id=addendum.note_id,
-            addendum_id=addendum.id,
             appointment_id=appointment.id,
             provider_id=appointment.provider_id,
             kind=kind,
-            occurred_at=appointment.starts_at,  # the register counts by the visit's month
+            occurred_at=appointment.starts_at,
             callback_id=follow_up if needling.is_serious(kind) else None,
+            **reported_in,
         )
         for kind in kinds
-    )
+    ]
 
 
 def visit_with_note(viewer: User, appointment_id: int) -> Appointment | None:

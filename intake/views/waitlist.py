@@ -77,7 +77,7 @@ def offer(token: str):
     found = waitlist_claims.own_offer(current_user.id, offer_id_for(token, settings))
     if found is None:
         abort(404)
-    form, problem = PostForm(), None
+    form, problem, claimable = PostForm(), None, True
     if form.validate_on_submit():
         try:
             appointment = waitlist_claims.claim(current_user, found.id, settings=settings, now=now)
@@ -93,6 +93,8 @@ def offer(token: str):
         try:
             waitlist_claims.require_open(found, now)
             waitlist_claims.require_free(found, settings, now)
+        except waitlist_claims.OfferTaken as taken:  # booked meanwhile some other way
+            problem, claimable = str(taken), False  # no button that could only fail
         except BookingError as refused:
             problem = str(refused)
     status = 409 if problem and request.method == "POST" else 200
@@ -101,8 +103,7 @@ def offer(token: str):
         offer=found,
         form=form,
         problem=problem,
-        # Booked meanwhile by someone else: no button that could only fail.
-        claimable=problem != waitlist_claims.OfferTaken.MESSAGE,
+        claimable=claimable,
     ), status
 
 
