@@ -83,6 +83,7 @@ class PublicProvider:
     training_completed_on: date | None = None
     attested_on: date | None = None
     attested_until: date | None = None  # the first day the attestation no longer counts
+    user_id: int | None = None  # the therapist's staff account: never shown, for their schedule
 
     @property
     def location_names(self) -> str:
@@ -97,6 +98,7 @@ class PublicProvider:
 class PublicProviders:
     listed: tuple[PublicProvider, ...]  # by display name
     by_slug: dict[str, PublicProvider] = field(default_factory=dict)
+    by_user: dict[int, PublicProvider] = field(default_factory=dict)
 
 
 def listed():
@@ -132,6 +134,7 @@ def load_public_providers(attestation_valid_for: timedelta) -> PublicProviders:
             training_completed_on=p.training_completed_on,
             attested_on=p.attested_on,
             attested_until=attested_until(p.attested_on, attestation_valid_for),
+            user_id=p.user_id,
         )
         for p in db.session.scalars(
             listed()
@@ -139,7 +142,11 @@ def load_public_providers(attestation_valid_for: timedelta) -> PublicProviders:
             .order_by(Provider.display_name)
         )
     )
-    return PublicProviders(listed_providers, {p.slug: p for p in listed_providers})
+    return PublicProviders(
+        listed_providers,
+        {p.slug: p for p in listed_providers},
+        {p.user_id: p for p in listed_providers},
+    )
 
 
 def load_provider_names() -> tuple[tuple[int, str], ...]:

@@ -28,12 +28,14 @@ from ..settings import ClinicSettings
 from . import audit, changes
 from .changes import Change
 from .errors import ScheduleError
+from .public_cache import PublicProvider
 from .queue import Flag, Tone
 
 VIEWS = ("day", "week")
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 # Cancelled and declined requests no longer take the therapist's time: hidden unless asked for.
 SHOWN = (*HOLDING_STATUSES, AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+HIDDEN = tuple(status for status in AppointmentStatus if status not in SHOWN)
 OUTCOMES = {"completed": AppointmentStatus.COMPLETED, "no_show": AppointmentStatus.NO_SHOW}
 REVIEW_OUTCOMES = {"cleared": "Cleared", "not_suitable": "Not suitable"}
 # What each screening level means for the therapist, in words (colour only supports them).
@@ -96,14 +98,18 @@ def _provider_query() -> Select:
     )
 
 
-def zone_of(provider: Provider, clinic_zone: str) -> str:
+def zone_of(provider: Provider | PublicProvider, clinic_zone: str) -> str:
     if provider.locations:
         return provider.locations[0].timezone
     return clinic_zone
 
 
 def window(
-    provider: Provider, view: str | None, day: str | None, now: datetime, clinic_zone: str
+    provider: Provider | PublicProvider,
+    view: str | None,
+    day: str | None,
+    now: datetime,
+    clinic_zone: str,
 ) -> Window:
     """What the page asked for; anything unreadable falls back to this week."""
     zone = zone_of(provider, clinic_zone)
@@ -152,28 +158,27 @@ class Visit:
 
 
 def appointments_in(
-    provider: Provider, page: Window, include_closed: bool = False
+    provider: Provider | PublicProvider, page: Window, include_closed: bool = False
 ) -> dict[date, list[Visit]]:
-    """The provider's appointments by local day, with their notes' summaries: three queries
-    (visits, notes with their addenda counted, the notes' events), whatever their number."""
-    statuses = tuple(AppointmentStatus) if include_closed else SHOWN
+    """The provider's appointments by local day, each with its note's summary: the visits
+    with their notes in one query, the notes' events in a second when there are notes."""
     found = read_columns(
         db.session,
-        _visits_query(),
-        {
-            "provider_id": provider.id,
-            "statuses": list(statuses),
-            "start": page.span.start,
-            "end": page.span.end,
-        },
+        _visits_query(include_closed),
+        {"provider_id": provider.id, "start": page.span.start, "end": page.span.end},
     ).all()
-    notes = _note_summaries([row.id for row in found])
+    events = _events_of([row.note_id for row in found if row.note_id is not None])
     tz = ZoneInfo(page.zone)
     grouped: dict[date, list[Visit]] = {}
     # Unpacked in _visits_query's column order: reading a Row's columns by name cost ~0.5 µs
-    # each, ~0.3 ms for a busy week.
-    # After the name, the columns are Visit's fields in order, type_name to review_outcome.
-    for visit_id, status, starts_at, ends_at, revision, patient_id, first, last, *rest in found:
+    # each, ~0.3 ms for a busy week. The columns from type_name to review_outcome are Visit's
+    # fields in order; the note's come last.
+    for row in found:
+        visit_id, status, starts_at, ends_at, revision, patient_id, first, last, *rest = row
+        *fields, note_id, regions, needle_count, tolerance, addenda = rest
+        note = None
+        if note_id is not None:
+            note = NoteSummary(regions, needle_count, tolerance, events.get(note_id, []), addenda)
         visit = Visit(
             visit_id,
             status,
@@ -182,16 +187,24 @@ def appointments_in(
             revision,
             patient_id,
             f"{first} {last}",
-            *rest,
-            notes.get(visit_id),
+            *fields,
+            note,
         )
         grouped.setdefault(starts_at.astimezone(tz).date(), []).append(visit)
     return grouped
 
 
-@cache  # built once: constructing a 15-column select costs more than running it
-def _visits_query() -> Select:
-    return (
+@cache  # built once each: constructing a 20-column select costs more than running it
+def _visits_query(include_closed: bool) -> Select:
+    """A note is signed once per visit (appointment_id is unique), so the outer join keeps
+    one row a visit. The shown statuses are left out by inequality, not an IN list: an
+    expanding list is rendered again on every execution."""
+    addenda = (
+        select(func.count(NeedlingAddendum.id))
+        .where(NeedlingAddendum.note_id == NeedlingNote.id)
+        .scalar_subquery()
+    )
+    query = (
         select(
             Appointment.id,
             Appointment.status,
@@ -208,60 +221,42 @@ def _visits_query() -> Select:
             Appointment.urgent,
             Appointment.needs_review,
             Appointment.review_outcome,
+            NeedlingNote.id.label("note_id"),
+            NeedlingNote.regions,
+            NeedlingNote.needle_count,
+            NeedlingNote.tolerance,
+            addenda.label("addenda"),
         )
         .join(User, User.id == Appointment.patient_id)
         .join(AppointmentType, AppointmentType.id == Appointment.type_id)
         .join(Location, Location.id == Appointment.location_id)
+        .outerjoin(NeedlingNote, NeedlingNote.appointment_id == Appointment.id)
         .where(
             Appointment.provider_id == bindparam("provider_id"),
-            Appointment.status.in_(bindparam("statuses", expanding=True)),
             # A visit belongs to the day it starts on.
             Appointment.starts_at >= bindparam("start"),
             Appointment.starts_at < bindparam("end"),
         )
         .order_by(Appointment.starts_at)
     )
+    if include_closed:
+        return query
+    return query.where(*(Appointment.status != hidden for hidden in HIDDEN))
 
 
-@cache
-def _notes_query() -> Select:
-    addenda = (
-        select(func.count(NeedlingAddendum.id))
-        .where(NeedlingAddendum.note_id == NeedlingNote.id)
-        .scalar_subquery()
-    )
-    return select(
-        NeedlingNote.id,
-        NeedlingNote.appointment_id,
-        NeedlingNote.regions,
-        NeedlingNote.needle_count,
-        NeedlingNote.tolerance,
-        addenda.label("addenda"),
-    ).where(NeedlingNote.appointment_id.in_(bindparam("ids", expanding=True)))
-
-
-def _note_summaries(appointment_ids: list[int]) -> dict[int, NoteSummary]:
-    """The signed notes of these visits by visit id, each with its number of addenda, then
-    the events of the notes found: two queries (none more without notes)."""
-    if not appointment_ids:
-        return {}
-    notes = read_columns(db.session, _notes_query(), {"ids": appointment_ids}).all()
-    if not notes:
+def _events_of(note_ids: list[int]) -> dict[int, list[str]]:
+    """The adverse events' kinds of these notes, by note id, in the order recorded."""
+    if not note_ids:
         return {}
     events: dict[int, list[str]] = {}
     for note_id, kind in read_columns(
         db.session,
         select(AdverseEvent.note_id, AdverseEvent.kind)
-        .where(AdverseEvent.note_id.in_([note.id for note in notes]))
+        .where(AdverseEvent.note_id.in_(note_ids))
         .order_by(AdverseEvent.id),
     ):
         events.setdefault(note_id, []).append(kind)
-    return {
-        note.appointment_id: NoteSummary(
-            note.regions, note.needle_count, note.tolerance, events.get(note.id, []), note.addenda
-        )
-        for note in notes
-    }
+    return events
 
 
 def flags(appointment: Appointment | Visit) -> list[Flag]:

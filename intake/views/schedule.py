@@ -3,7 +3,16 @@
 from functools import wraps
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..config import current_settings
@@ -23,6 +32,7 @@ from ..services.errors import BookingError, ScheduleError
 from ..services.queue import consent_looks
 from . import working_time_pages
 from .helpers import add_addendum_from, consent_max_age, note_alerting
+from .public_data import public_providers
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 guard_blueprint(bp, Role.THERAPIST)
@@ -48,15 +58,20 @@ def with_provider(view):
 
 
 @bp.get("")
-@with_provider
-def view(provider):
+def view():
+    # The directory cache's profile: the page needs only its id, name and zone (no query
+    # while warm). Every signed-in therapist's profile is listed: listing asks only for an
+    # active account, and an inactive one cannot be signed in.
+    provider = public_providers().by_user.get(current_user.id)
+    if provider is None:
+        return render_template("schedule/no_provider.html")
     moment = utcnow()
     page = schedule.window(
         provider,
         request.args.get("view"),
         request.args.get("date"),
         moment,
-        current_settings().timezone,
+        current_app.config["INTAKE_TIMEZONE"],  # all the page needs of current_settings()
     )
     show_all = request.args.get("show") == "all"
     days = schedule.appointments_in(provider, page, include_closed=show_all)

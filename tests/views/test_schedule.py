@@ -17,7 +17,9 @@ from intake.models import (
     AppointmentStatus,
     AuditEvent,
     ConsentWithdrawal,
+    Location,
     OutboxMessage,
+    Provider,
     SignedConsent,
     TimeOff,
     User,
@@ -119,6 +121,19 @@ def test_a_therapist_without_a_provider_profile_gets_a_friendly_page(client, mak
 def test_an_admin_passes_the_guard_and_sees_the_same_friendly_page(client, make_user, login_as):
     login_as(make_user(Role.ADMIN))
     assert "Your schedule is not set up yet" in page(client.get("/schedule"))
+
+
+def test_the_schedule_follows_a_change_to_the_therapists_profile_at_once(app, client, ben, clinic):
+    """The day and week read the profile from the directory cache: a change to its name or to
+    its location's zone shows on the next page, as on the public pages."""
+    html = page(client.get("/schedule"))
+    assert f'<p class="hint">{ben.display_name}. Times are local to America/New York.' in html
+    with app.app_context():
+        db.session.get(Provider, ben.id).display_name = "Benjamin Renamed"
+        db.session.get(Location, clinic.location.id).timezone = "America/Chicago"
+        db.session.commit()
+    html = page(client.get("/schedule"))
+    assert '<p class="hint">Benjamin Renamed. Times are local to America/Chicago.' in html
 
 
 # --- day and week -----------------------------------------------------------------------------
@@ -306,15 +321,18 @@ def test_the_week_costs_a_fixed_number_of_queries(
         if n % 2:  # every other visit done, with its signed note, an event and an addendum
             signed_note(app, visit, events=["bruising"], addenda=["Also the soleus."])
 
+    client.get("/schedule")  # the therapist's profile comes from the directory cache, warm
     with count_queries() as queries:
         html = page(client.get("/schedule?view=week&date=2026-12-07"))
 
     assert html.count('class="appt ') == how_many
     assert html.count("Session note:") == how_many // 2
-    # The user, the provider with its locations, the appointments, their notes (with a count
-    # of addenda), the notes' events, the completed visits' check-ins, the patients' consents
-    # as they stand; staff pages have no footer.
-    assert len([q for q in queries if q != "BEGIN"]) == 7, queries
+    assert html.count("adverse events: bruising") == how_many // 2
+    assert html.count("· 1 addendum") == how_many // 2
+    # The user, the appointments with their notes (and a count of addenda), the notes'
+    # events, the completed visits' check-ins, the patients' consents as they stand; staff
+    # pages have no footer.
+    assert len([q for q in queries if q != "BEGIN"]) == 5, queries
 
 
 # --- completed and no-show ------------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import AuditEvent
 from intake.permissions import Role
-from intake.sessions import SEEN_AT, SIGNED_IN_AT
+from intake.sessions import SEEN_AT, SEEN_AT_GRAIN_SECONDS, SIGNED_IN_AT
 from tests.conftest import PASSWORD
 
 
@@ -36,6 +36,22 @@ def test_an_active_staff_session_carries_on_and_each_page_restarts_the_idle_cloc
     # So 14 more minutes later the session still carries on.
     shift_session(client, seen_at=14 * 60)
     assert client.get("/staff/requests").status_code == 200
+
+
+def test_pages_seconds_apart_leave_the_session_cookie_as_it_is(client, front_desk):
+    """The idle clock restarts at most every SEEN_AT_GRAIN_SECONDS: no cookie re-signed and
+    sent with every page."""
+    client.get("/staff/requests")  # the session's CSRF token is written once, here
+    shift_session(client, seen_at=SEEN_AT_GRAIN_SECONDS - 5)
+    with client.session_transaction() as session:
+        seen = session[SEEN_AT]
+    response = client.get("/staff/requests")
+    assert response.status_code == 200
+    assert "session=" not in response.headers.get("Set-Cookie", "")
+    with client.session_transaction() as session:
+        assert session[SEEN_AT] == seen
+    shift_session(client, seen_at=SEEN_AT_GRAIN_SECONDS + 5)
+    assert "session=" in client.get("/staff/requests").headers.get("Set-Cookie", "")
 
 
 def test_fifteen_idle_minutes_end_a_staff_session_and_say_why(client, front_desk):
