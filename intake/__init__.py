@@ -5,7 +5,7 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, headers
+from . import config, database, headers
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
 
     headers.init_app(app)  # first, see headers.init_app
     db.init_app(app)
+    database.register_read_endings(app, db.session)
     migrate.init_app(app, db)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -1,8 +1,9 @@
 """Reading before the write lock: which POSTs may, and begin_write(keep_loaded=True)."""
 
 import pytest
+from sqlalchemy import event
 
-from intake.database import _request_mode, begin_write, loaded_kept
+from intake.database import _request_mode, begin_write, commit_if_only_read, loaded_kept
 from intake.extensions import db
 from intake.models import Provider
 from tests.services.test_write_transactions import try_to_lock
@@ -88,3 +89,68 @@ def test_a_commit_inside_loaded_kept_leaves_what_it_wrote_loaded(app, make_provi
         with count_queries() as statements:
             assert provider.bio == "Treats shoulders too."
         assert len(statements) >= 1  # an ordinary commit expires, as before
+
+
+# --- a page that only read ends with a commit ------------------------------------------------
+
+
+@pytest.fixture
+def endings(app):
+    """How each transaction of the app's engine ends: "commit" or "rollback", in order."""
+    seen = []
+    with app.app_context():
+        engine = db.engine
+
+    def on_commit(_connection):
+        seen.append("commit")
+
+    def on_rollback(_connection):
+        seen.append("rollback")
+
+    event.listen(engine, "commit", on_commit)
+    event.listen(engine, "rollback", on_rollback)
+    yield seen
+    event.remove(engine, "commit", on_commit)
+    event.remove(engine, "rollback", on_rollback)
+
+
+def test_a_page_that_only_read_commits_so_postgresql_keeps_its_prepared_statements(
+    client, make_provider, endings
+):
+    """psycopg forgets every prepared statement on a ROLLBACK: a read ending that way made
+    PostgreSQL plan each page's statements again on every request."""
+    ben = make_provider()
+    assert client.get(f"/providers/{ben.slug}").status_code == 200
+    assert endings[:1] == ["commit"]
+
+
+def test_a_transaction_that_wrote_or_holds_changes_is_never_committed_by_the_ending(
+    app, make_provider
+):
+    ben = make_provider()
+    with app.test_request_context("/"):
+        provider = db.session.get(Provider, ben.id)
+        provider.display_name = "Changed, not flushed"
+        assert commit_if_only_read(db.session) is False  # pending: left for the rollback
+        db.session.flush()
+        assert commit_if_only_read(db.session) is False  # flushed: left for the rollback
+        db.session.rollback()
+        assert db.session.get(Provider, ben.id).display_name == ben.display_name
+        assert commit_if_only_read(db.session) is True  # read only, in a new transaction
+
+
+def test_a_page_whose_view_flushed_a_change_it_did_not_commit_loses_it(app, make_provider):
+    """A GET view that changed a row and let autoflush write it, without committing, must
+    not have the change committed for it at the end of the request."""
+    ben = make_provider()
+
+    @app.get("/test-only/flush-a-change")
+    def flush_a_change():
+        provider = db.session.get(Provider, ben.id)
+        provider.display_name = "Written by a read"
+        db.session.flush()
+        return "flushed"
+
+    assert app.test_client().get("/test-only/flush-a-change").status_code == 200
+    with app.app_context():
+        assert db.session.get(Provider, ben.id).display_name == ben.display_name

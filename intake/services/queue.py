@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload
@@ -125,14 +125,7 @@ def queue_page(
     """Urgent first, then oldest first. Four queries whatever the page size or the number of
     requests: count (with the open urgent callbacks'), the page's ids, their rows (with the
     patients' current intakes), their consents (with the current consent version's id)."""
-    total, urgent_callbacks = read_columns(
-        db.session,
-        _filtered(
-            select(func.count(), open_urgent_count_column()).select_from(Appointment),
-            filters,
-            zone,
-        ),
-    ).one()
+    total, urgent_callbacks = read_columns(db.session, count_query(filters, zone)).one()
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
     ids = read_columns(db.session, page_of_ids(filters, zone, page, per_page)).scalars().all()
@@ -197,15 +190,40 @@ def _wait(urgent: bool, status, since: datetime, now: datetime, zone: str, limit
 QUEUE_ORDER = (Appointment.urgent.desc(), Appointment.created_at, Appointment.id)
 
 
+def count_query(filters: QueueFilters, zone: str) -> Select:
+    """How many requests match, and how many urgent callbacks are open, in one statement."""
+    if filters.q:  # never kept: what was typed in the search box is a patient's name
+        return _count_query(filters, zone)
+    return _kept_count_query(filters, zone)
+
+
+def _count_query(filters: QueueFilters, zone: str) -> Select:
+    counts = select(func.count(), open_urgent_count_column()).select_from(Appointment)
+    return _filtered(counts, filters, zone)
+
+
 def page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int = PER_PAGE) -> Select:
     """The page's appointment ids in queue order. Ids first: the index answers in its order,
     `per_page` entries whatever the queue's length; joining first sorts every match."""
+    if filters.q:
+        return _page_of_ids(filters, zone, page, per_page)
+    return _kept_page_of_ids(filters, zone, page, per_page)
+
+
+def _page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int) -> Select:
     return (
         _filtered(select(Appointment.id), filters, zone)
         .order_by(*QUEUE_ORDER)
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
+
+
+# The statements of the filters without a search, kept (a select is immutable): building one
+# and computing its cache key cost more than SQLite running it. A day filter's bounds are
+# fixed by its date and zone, so a kept statement never goes stale.
+_kept_count_query = lru_cache(maxsize=256)(_count_query)
+_kept_page_of_ids = lru_cache(maxsize=256)(_page_of_ids)
 
 
 @cache  # built once: constructing a 19-column select costs more than running it
