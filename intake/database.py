@@ -167,7 +167,8 @@ def register_read_endings(app, session) -> None:
 
     @app.teardown_request
     def _end_read_with_commit(error):
-        if error is None and request.method in ("GET", "HEAD"):
+        # A page served from the directory cache never made a session: none is made here.
+        if error is None and request.method in ("GET", "HEAD") and session.registry.has():
             commit_if_only_read(session)
 
 
