@@ -192,9 +192,7 @@ QUEUE_ORDER = (Appointment.urgent.desc(), Appointment.created_at, Appointment.id
 
 def count_query(filters: QueueFilters, zone: str) -> Select:
     """How many requests match, and how many urgent callbacks are open, in one statement."""
-    if filters.q:  # never kept: what was typed in the search box is a patient's name
-        return _count_query(filters, zone)
-    return _kept_count_query(filters, zone)
+    return _kept_unless_searched(_count_query, _kept_count_query, filters, zone)
 
 
 def _count_query(filters: QueueFilters, zone: str) -> Select:
@@ -205,9 +203,7 @@ def _count_query(filters: QueueFilters, zone: str) -> Select:
 def page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int = PER_PAGE) -> Select:
     """The page's appointment ids in queue order. Ids first: the index answers in its order,
     `per_page` entries whatever the queue's length; joining first sorts every match."""
-    if filters.q:
-        return _page_of_ids(filters, zone, page, per_page)
-    return _kept_page_of_ids(filters, zone, page, per_page)
+    return _kept_unless_searched(_page_of_ids, _kept_page_of_ids, filters, zone, page, per_page)
 
 
 def _page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int) -> Select:
@@ -224,6 +220,11 @@ def _page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int) -> 
 # fixed by its date and zone, so a kept statement never goes stale.
 _kept_count_query = lru_cache(maxsize=256)(_count_query)
 _kept_page_of_ids = lru_cache(maxsize=256)(_page_of_ids)
+
+
+def _kept_unless_searched(build, kept, filters: QueueFilters, *args) -> Select:
+    # A search's statement is never kept: what was typed in the box is a patient's name.
+    return build(filters, *args) if filters.q else kept(filters, *args)
 
 
 @cache  # built once: constructing a 19-column select costs more than running it
