@@ -1,9 +1,11 @@
 """Sessions that can end: a per-user version in every cookie, and staff time limits."""
 
 import time
+from functools import cache
 
 from flask import Flask, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
+from sqlalchemy import Select, bindparam, select
 
 from .domain.ids import parse_id
 from .extensions import db, login_manager
@@ -56,10 +58,15 @@ def load_user(user_id: str) -> User | None:
     parsed = parse_session_id(user_id)
     if parsed is None:
         return None
-    user = db.session.get(User, parsed[0])
+    user = db.session.scalars(_user_by_id(), {"user_id": parsed[0]}).first()
     if user is None or not user.active or user.session_version != parsed[1]:
         return None
     return user
+
+
+@cache  # every signed-in request runs it: built once, not as session.get builds it each time
+def _user_by_id() -> Select:
+    return select(User).where(User.id == bindparam("user_id"))
 
 
 def register(app: Flask) -> None:

@@ -154,3 +154,15 @@ def test_a_page_whose_view_flushed_a_change_it_did_not_commit_loses_it(app, make
     assert app.test_client().get("/test-only/flush-a-change").status_code == 200
     with app.app_context():
         assert db.session.get(Provider, ben.id).display_name == ben.display_name
+
+
+def test_commits_sync_as_each_database_is_configured(app):
+    """SQLite writes ahead and syncs at checkpoints (an fsync per commit lengthened the write
+    lock every worker waits on); PostgreSQL keeps its own durable default."""
+    with app.app_context():
+        connection = db.session.connection()
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        else:
+            assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"

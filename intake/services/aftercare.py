@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..database import SQLITE_BEGIN, begin_write
@@ -21,9 +21,9 @@ from ..domain.aftercare import (
 )
 from ..extensions import db
 from ..formatting import long_date, phone_display
-from ..models import Appointment, CheckIn, OutboxMessage
+from ..models import Appointment, CheckIn
 from ..settings import ClinicSettings
-from . import callbacks
+from . import callbacks, outbox
 
 _SALT = "check-in"
 
@@ -50,8 +50,7 @@ def start(appointment: Appointment, *, settings: ClinicSettings, now: datetime) 
     patient = appointment.patient
     if not patient.email:  # booked by phone without an email: the desk tells them
         return
-    db.session.execute(
-        insert(OutboxMessage),
+    outbox.queue(
         [
             {
                 "kind": "aftercare",
@@ -92,8 +91,7 @@ def queue_check_ins(
             update(CheckIn).where(CheckIn.id.in_([c.id for c in unsendable])).values(sent_at=now)
         )
     if due:
-        db.session.execute(
-            insert(OutboxMessage),
+        outbox.queue(
             [
                 {
                     "kind": "check_in",

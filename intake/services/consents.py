@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ScalarSelect, Select, select
+from sqlalchemy import ScalarSelect, Select, bindparam, select
 from sqlalchemy.orm import defer, joinedload
 
 from ..domain.consent import (
@@ -193,20 +193,25 @@ def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedC
     what decides that, and its version's label: no consent text, no signature image. The
     current version's id comes in the same statement, read fresh (an admin may publish one
     at any moment)."""
-    consents = db.session.execute(
+    consents = db.session.execute(_valid_consent_query(), {"patient_id": patient_id}).unique()
+    for consent, current_id in consents:
+        if state_of(consent, current_id, now, max_age) is ConsentState.VALID:
+            return consent
+    return None
+
+
+@cache  # built once: every booking runs it
+def _valid_consent_query() -> Select:
+    return (
         select(SignedConsent, current_version_id_column())
-        .where(SignedConsent.patient_id == patient_id)
+        .where(SignedConsent.patient_id == bindparam("patient_id"))
         .options(
             defer(SignedConsent.signature_png),
             joinedload(SignedConsent.version).load_only(ConsentVersion.label),
             joinedload(SignedConsent.withdrawal),
         )
         .order_by(SignedConsent.signed_at.desc())
-    ).unique()
-    for consent, current_id in consents:
-        if state_of(consent, current_id, now, max_age) is ConsentState.VALID:
-            return consent
-    return None
+    )
 
 
 def consent_for_viewer(

@@ -9,7 +9,7 @@ the list, the badges and the request page agree, with no flag to clear."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,9 +18,9 @@ from ..domain.availability import day_bounds
 from ..domain.confirmation import Form, missing_forms
 from ..extensions import db
 from ..formatting import phone_display, when
-from ..models import Appointment, AppointmentStatus, Intake, OutboxMessage, User
+from ..models import Appointment, AppointmentStatus, Intake, User
 from ..settings import ClinicSettings
-from . import audit, confirmation
+from . import audit, confirmation, outbox
 from .changes import load
 from .errors import ActionRefused
 from .forms_link import link_expires_at, link_for
@@ -201,8 +201,7 @@ def _queue_link(
         "",
         settings.clinic_name,
     ]
-    db.session.execute(
-        insert(OutboxMessage),
+    outbox.queue(
         [
             {
                 "kind": "forms_link",

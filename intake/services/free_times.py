@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..domain.availability import Interval, SlotRules, WeeklyHours, day_bounds, free_slots
@@ -44,14 +45,15 @@ def active_types() -> list[AppointmentType]:
 
 def provider_by_slug(slug: str) -> Provider | None:
     """A listed provider with their locations and account, in one query."""
+    return db.session.scalars(_provider_by_slug_query(), {"slug": slug[:80]}).unique().first()
+
+
+@cache  # built once: every booking runs it
+def _provider_by_slug_query() -> Select:
     return (
-        db.session.scalars(
-            listed()
-            .where(Provider.slug == slug[:80])
-            .options(joinedload(Provider.locations), contains_eager(Provider.user))
-        )
-        .unique()
-        .first()
+        listed()
+        .where(Provider.slug == bindparam("slug"))
+        .options(joinedload(Provider.locations), contains_eager(Provider.user))
     )
 
 
@@ -98,39 +100,21 @@ def slots_between(
     provider's weekly hours at the location when the caller holds them (one query fewer)."""
     zone = choice.location.timezone
     span = Interval(day_bounds(first_day, zone).start, day_bounds(last_day, zone).end)
+    where = {
+        "provider_id": choice.provider.id,
+        "location_id": choice.location.id,
+        "span_start": span.start,
+        "span_end": span.end,
+        # No visit lasts a day: a lower bound keeps the index scan to the range.
+        "earliest_start": span.start - timedelta(days=1),
+        "ignored_id": ignore or 0,
+    }
+    statements = _span_queries()
     if hours is None:
-        hours = [
-            WeeklyHours(*row)
-            for row in db.session.execute(
-                select(WorkingHours.weekday, WorkingHours.starts, WorkingHours.ends).where(
-                    WorkingHours.provider_id == choice.provider.id,
-                    WorkingHours.location_id == choice.location.id,
-                )
-            )
-        ]
+        hours = [WeeklyHours(*row) for row in db.session.execute(statements.hours, where)]
     # A provider is busy wherever they are booked, at any location.
-    busy = (
-        db.session.execute(
-            select(Appointment.starts_at, Appointment.blocks_until).where(
-                Appointment.provider_id == choice.provider.id,
-                Appointment.status.in_(HOLDING_STATUSES),
-                Appointment.starts_at < span.end,
-                # No visit lasts a day: a lower bound keeps the index scan to the range.
-                Appointment.starts_at > span.start - timedelta(days=1),
-                Appointment.blocks_until > span.start,
-                Appointment.id != (ignore or 0),
-            )
-        ).all()
-        if bookings
-        else []
-    )
-    time_off = db.session.execute(
-        select(TimeOff.starts_at, TimeOff.ends_at).where(
-            TimeOff.provider_id == choice.provider.id,
-            TimeOff.starts_at < span.end,
-            TimeOff.ends_at > span.start,
-        )
-    ).all()
+    busy = db.session.execute(statements.busy, where).all() if bookings else []
+    time_off = db.session.execute(statements.time_off, where).all()
     return free_slots(
         zone=zone,
         first_day=first_day,
@@ -140,6 +124,39 @@ def slots_between(
         time_off=[Interval(*row) for row in time_off],
         rules=rules,
         now=now,
+    )
+
+
+@dataclass(frozen=True)
+class _SpanQueries:
+    hours: Select
+    busy: Select
+    time_off: Select
+
+
+@cache  # built once: building and keying them cost about as much as running them
+def _span_queries() -> _SpanQueries:
+    provider_id, span_start, span_end = (
+        bindparam(name) for name in ("provider_id", "span_start", "span_end")
+    )
+    return _SpanQueries(
+        hours=select(WorkingHours.weekday, WorkingHours.starts, WorkingHours.ends).where(
+            WorkingHours.provider_id == provider_id,
+            WorkingHours.location_id == bindparam("location_id"),
+        ),
+        busy=select(Appointment.starts_at, Appointment.blocks_until).where(
+            Appointment.provider_id == provider_id,
+            Appointment.status.in_(HOLDING_STATUSES),
+            Appointment.starts_at < span_end,
+            Appointment.starts_at > bindparam("earliest_start"),
+            Appointment.blocks_until > span_start,
+            Appointment.id != bindparam("ignored_id"),
+        ),
+        time_off=select(TimeOff.starts_at, TimeOff.ends_at).where(
+            TimeOff.provider_id == provider_id,
+            TimeOff.starts_at < span_end,
+            TimeOff.ends_at > span_start,
+        ),
     )
 
 

@@ -2,8 +2,9 @@
 
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.screening import ScreeningResult, screen
@@ -17,9 +18,14 @@ _NOT_ANSWERS = {"csrf_token", "submit"}
 
 
 def current_intake(patient_id: int) -> Intake | None:
-    return db.session.scalars(
-        select(Intake).where(Intake.patient_id == patient_id, Intake.superseded_at.is_(None))
-    ).first()
+    return db.session.scalars(_current_intake_query(), {"patient_id": patient_id}).first()
+
+
+@cache  # built once: building and keying it cost more than running it
+def _current_intake_query() -> Select:
+    return select(Intake).where(
+        Intake.patient_id == bindparam("patient_id"), Intake.superseded_at.is_(None)
+    )
 
 
 def intake_history(patient_id: int) -> list[Intake]:

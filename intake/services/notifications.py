@@ -3,15 +3,16 @@
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from ..domain import needling
 from ..domain.calendar import CalendarEvent, Party, as_record
 from ..extensions import db
 from ..formatting import phone_display, when
-from ..models import Appointment, AppointmentStatus, OutboxMessage, User
+from ..models import Appointment, AppointmentStatus, User
 from ..permissions import Role
 from ..settings import ClinicSettings
+from . import outbox
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def notify(
         for address in dict.fromkeys(staff):  # once each, in order
             letters.append((STAFF_NOTICES[kind], address, f"staff_{kind}", "staff"))
     if letters:
-        db.session.execute(insert(OutboxMessage), [_letter(change, *letter) for letter in letters])
+        outbox.queue([_letter(change, *letter) for letter in letters])
 
 
 @dataclass(frozen=True)
@@ -228,5 +229,5 @@ def alert_serious_event(
         for address in admins
     ]
     if letters:
-        db.session.execute(insert(OutboxMessage), letters)
+        outbox.queue(letters)
     return len(letters)

@@ -16,11 +16,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from functools import cache
 from pathlib import Path
 from time import monotonic
 from typing import Any, TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import Select, inspect, select
 from sqlalchemy.orm import selectinload
 
 from ..domain.providers import attested_until, still_attested
@@ -188,7 +189,8 @@ def load_public_types() -> tuple[PublicType, ...]:
     )
 
 
-def active_types_query():
+@cache  # built once: every booking runs it
+def active_types_query() -> Select:
     """The appointment types patients may book, by id: the order booking lists them in."""
     return select(AppointmentType).where(AppointmentType.active).order_by(AppointmentType.id)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ..database import SQLITE_BEGIN
@@ -19,14 +19,13 @@ from ..models import (
     AppointmentType,
     Location,
     OfferStatus,
-    OutboxMessage,
     Provider,
     WaitlistEntry,
     WaitlistOffer,
     WaitlistStatus,
 )
 from ..settings import ClinicSettings
-from . import eligibility
+from . import eligibility, outbox
 from .free_times import SlotChoice, rules_for, slots_between
 
 _SALT = "waitlist-offer"
@@ -163,8 +162,7 @@ def _offer(
     db.session.add(offer)
     db.session.flush()
     link = settings.base_url.rstrip("/") + OFFER_PATH + offer_token(offer.id, settings)
-    db.session.execute(
-        insert(OutboxMessage),
+    outbox.queue(
         [
             {
                 "kind": "waitlist_offer",
