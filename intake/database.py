@@ -168,6 +168,7 @@ def register_read_endings(app, session) -> None:
     the app context's, where Flask-SQLAlchemy removes the session."""
     if not event.contains(session, "after_flush", _note_flush):  # once, whatever the apps
         event.listen(session, "after_flush", _note_flush)
+        event.listen(session, "do_orm_execute", _note_statement_write)
 
     @app.teardown_request
     def _end_read_with_commit(error):
@@ -178,6 +179,14 @@ def register_read_endings(app, session) -> None:
 
 def _note_flush(session, _flush_context) -> None:
     session.info[_FLUSHED_IN] = session.get_transaction()
+
+
+def _note_statement_write(state) -> None:
+    """An INSERT, UPDATE or DELETE run through session.execute writes without a flush. It
+    may be the first statement: the transaction it will run in is begun here to be named."""
+    if state.is_insert or state.is_update or state.is_delete:
+        session = state.session
+        session.info[_FLUSHED_IN] = session.get_transaction() or session.begin()
 
 
 def commit_if_only_read(session) -> bool:

@@ -1,7 +1,7 @@
 """Reading before the write lock: which POSTs may, and begin_write(keep_loaded=True)."""
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 
 from intake.database import _request_mode, begin_write, commit_if_only_read, loaded_kept
 from intake.extensions import db
@@ -152,6 +152,22 @@ def test_a_page_whose_view_flushed_a_change_it_did_not_commit_loses_it(app, make
         return "flushed"
 
     assert app.test_client().get("/test-only/flush-a-change").status_code == 200
+    with app.app_context():
+        assert db.session.get(Provider, ben.id).display_name == ben.display_name
+
+
+def test_a_page_whose_view_ran_an_update_it_did_not_commit_loses_it(app, make_provider):
+    """The same for a statement run through the session: no flush, but a write all the same."""
+    ben = make_provider()
+
+    @app.get("/test-only/run-an-update")
+    def run_an_update():
+        db.session.execute(
+            update(Provider).where(Provider.id == ben.id).values(display_name="Run by a read")
+        )
+        return "updated"
+
+    assert app.test_client().get("/test-only/run-an-update").status_code == 200
     with app.app_context():
         assert db.session.get(Provider, ben.id).display_name == ben.display_name
 
