@@ -379,6 +379,14 @@ def booking_session(base: str, email: str, form: dict) -> tuple[str, str]:
     return cookie_header(session), CSRF.search(page.text).group(1)
 
 
+def current_cookie(server: Server, path: str, session: requests.Session) -> str:
+    """The cookie as a browser would hold it now. A staff session's idle clock is renewed at
+    most every 30 s, in a new cookie the browser keeps; wrk sends one cookie for a whole run,
+    and one from minutes ago would have every request renew the clock and sign a cookie."""
+    session.get(server.base + path, allow_redirects=False)
+    return cookie_header(session)
+
+
 def cookie_header(session: requests.Session) -> str:
     return "; ".join(f"{cookie.name}={cookie.value}" for cookie in session.cookies)
 
@@ -445,15 +453,15 @@ def bare_insert_files(threads: int) -> str:
 def measure(route: Route, app_server: Server, bare: Server, args, sessions, booking) -> Result:
     result = Result(route)
     bare_env = {"BENCH_FORMS": bare_insert_files(args.threads)} if route.method == "POST" else {}
-    app_env = {}
-    if route.signed_in_as:
-        app_env["BENCH_COOKIE"] = cookie_header(sessions[route.signed_in_as])
     script = "post.lua" if route.method == "POST" else "get.lua"
 
     def once(side: str, seconds: int) -> Run:
         if side == "bare":
             return wrk(bare, route.bare_path, args, bare_env, script, seconds)
-        env = dict(app_env)
+        env = {}
+        if route.signed_in_as:
+            session = sessions[route.signed_in_as]
+            env["BENCH_COOKIE"] = current_cookie(app_server, route.path, session)
         if route.method == "POST":
             env["BENCH_FORMS"] = booking.next_files()
         return wrk(app_server, route.path or "/", args, env, script, seconds)

@@ -6,7 +6,16 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, before_render_template, current_app, flash, g, request, url_for
+from flask import (
+    Flask,
+    before_render_template,
+    current_app,
+    flash,
+    g,
+    get_template_attribute,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -36,7 +45,7 @@ from ..services import notes
 from ..services.notes import Alerting
 from ..services.public_cache import PublicLocation
 from .public_data import init_app as init_public_data
-from .public_data import public_locations
+from .public_data import kept_rendered, public_locations
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +171,20 @@ def forget_client_address(_error=None) -> None:
     set_client_address(db.session, "")
 
 
+def staff_links() -> Markup:
+    """The staff header's links for this page: the same for every page of a section and role,
+    so rendered once per worker and kept (a dozen url_for calls were ~4% of a staff page)."""
+    role, here = current_user.role, request.blueprint
+    picking = request.endpoint == "patients.index" and bool(request.args.get("new"))
+    on_password = request.endpoint == "account.change_password"
+    return kept_rendered(
+        f"staff_links:{request.script_root}:{role}:{here}:{picking}:{on_password}",
+        lambda: get_template_attribute("_partials/staff_nav.html", "staff_links")(
+            role, here, picking, on_password
+        ),
+    )
+
+
 def register(app: Flask) -> None:
     init_public_data(app)
     app.before_request(remember_client_address)
@@ -187,6 +210,7 @@ def register(app: Flask) -> None:
     app.add_template_global(timedelta)
     app.add_template_global(clinic_locations)
     app.add_template_global(id_link)
+    app.add_template_global(staff_links)
     before_render_template.connect(flag_form_errors, app)
 
     @app.context_processor

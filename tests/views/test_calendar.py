@@ -12,7 +12,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import Appointment, AppointmentStatus, AuditEvent, TimeOff, User
 from intake.permissions import Role
-from tests.conftest import persist
+from tests.conftest import PASSWORD, persist
 
 NY = ZoneInfo("America/New_York")
 WEDNESDAY = date(2026, 1, 14)
@@ -247,6 +247,29 @@ def test_staff_pages_have_the_staff_layout_and_patients_keep_theirs(
     assert "Our clinics" not in queue
     public = client.get("/dry-needling").text
     assert "Our clinics" in public and "error-summary.js" not in public
+
+
+def test_the_kept_staff_links_follow_each_role_and_section(
+    app, client, login_as, make_user, make_provider, clinic
+):
+    """The header's links are rendered once per role and section, then kept: a therapist
+    signing in after the desk on the same worker gets a therapist's links, never the desk's."""
+    nav = re.compile(r'<nav aria-label="Staff">(.*?)</nav>', re.S)
+    therapist_user = make_user(Role.THERAPIST)
+    make_provider(user=therapist_user)  # before any page: a new provider renews the kept parts
+    login_as(make_user(Role.FRONT_DESK))
+    desk_calendar = nav.search(client.get("/staff/calendar").text).group(1)
+    assert ">Requests</a>" in desk_calendar and ">My schedule</a>" not in desk_calendar
+    assert 'aria-current="page">Calendar</a>' in desk_calendar
+    desk_queue = nav.search(client.get("/staff/requests").text).group(1)
+    assert 'aria-current="page">Requests</a>' in desk_queue
+    assert 'aria-current="page">Calendar</a>' not in desk_queue
+    other_browser = app.test_client()
+    signed_in = {"email": therapist_user.email, "password": PASSWORD}
+    assert other_browser.post("/account/login", data=signed_in).status_code == 302
+    therapist = nav.search(other_browser.get("/staff/calendar").text).group(1)
+    assert ">My schedule</a>" in therapist and ">Requests</a>" not in therapist
+    assert 'aria-current="page">Calendar</a>' in therapist
 
 
 # --- cost ----------------------------------------------------------------------------
