@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -42,6 +43,7 @@ def _working_parts(start: datetime, end: datetime, zone: str, hours: BusinessHou
         day += timedelta(days=1)
 
 
+@lru_cache(maxsize=1024)  # the queue asks for the same few days for each urgent row
 def _open_on(day: date, hours: BusinessHours, zone: ZoneInfo) -> tuple[datetime, datetime]:
     opens = datetime.combine(day, hours.opens, tzinfo=zone).astimezone(UTC)
     closes = datetime.combine(day, hours.closes, tzinfo=zone).astimezone(UTC)
