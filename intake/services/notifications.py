@@ -121,7 +121,8 @@ def notify(
 ) -> None:
     """Queue the emails a change of this kind sends; the caller commits them with the change
     itself. stamped_at is the change's time, the attachments' DTSTAMP."""
-    change = _Change(appointment, reason, settings, stamped_at, {})
+    moment = when(appointment.starts_at, appointment.location.timezone)
+    change = _Change(appointment, reason, settings, stamped_at, moment, {})
     # Every address first, then every row, in one INSERT without RETURNING: nothing reads
     # their ids, and SQLite returns ids one INSERT per row.
     letters = []
@@ -145,6 +146,7 @@ class _Change:
     reason: str
     settings: ClinicSettings
     stamped_at: datetime
+    moment: str  # when the visit is, in words: every letter says it twice
     calendars: dict[tuple[str, str], dict]  # by METHOD and audience
 
     def calendar(self, method: str, audience: str) -> dict:
@@ -160,7 +162,6 @@ class _Change:
 
 def _letter(change: _Change, notice: Notice, to: str, kind: str, audience: str) -> dict:
     appointment, reason, settings = change.appointment, change.reason, change.settings
-    local = appointment.location.timezone
     greeting = appointment.patient.first_name if audience == "patient" else "team"
     # Emails are not a secure channel: no clinical answers, only the visit itself.
     lines = [
@@ -170,7 +171,7 @@ def _letter(change: _Change, notice: Notice, to: str, kind: str, audience: str) 
         "",
         f"What:  {appointment.type.name}",
         f"With:  {appointment.provider.display_name}",
-        f"When:  {when(appointment.starts_at, local)}",
+        f"When:  {change.moment}",
         f"Where: {appointment.location.name}, {appointment.location.one_line_address}",
     ]
     if reason:
@@ -186,7 +187,7 @@ def _letter(change: _Change, notice: Notice, to: str, kind: str, audience: str) 
     return {
         "kind": kind,
         "recipient": to,
-        "subject": f"{notice.subject} ({when(appointment.starts_at, local)})",
+        "subject": f"{notice.subject} ({change.moment})",
         "body": "\n".join(lines) + "\n",
         "calendar": change.calendar(notice.method, audience),
         "ics_method": notice.method,
