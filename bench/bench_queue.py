@@ -45,9 +45,9 @@ def set_requested(app, wanted: int) -> int:
                 execution_options={"synchronize_session": False},
             )
             db.session.commit()
-            if db.engine.dialect.name == "postgresql":  # the planner's counts, as autovacuum would
-                db.session.execute(text("ANALYZE appointments"))
-                db.session.commit()
+            if db.engine.dialect.name == "postgresql":  # as autovacuum would leave the table
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                    c.execute(text("VACUUM ANALYZE appointments"))
         return db.session.scalar(
             select(func.count()).select_from(Appointment).where(Appointment.status == "requested")
         )

@@ -227,9 +227,13 @@ def add_appointments(count: int, patients: list[Patient], now: datetime, rng) ->
 
 
 def refresh_statistics() -> None:
-    """The planner's statistics after a bulk load, as autovacuum would soon gather them."""
-    db.session.execute(text("ANALYZE"))
+    """The tables as autovacuum leaves them soon after a bulk load: the planner's statistics,
+    and the visibility map without which an index-only scan reads the table too (a count of
+    the queue's 1,535 requests: 1.16 ms before, 0.31 ms after). This server may run with
+    autovacuum off; a clinic's does not."""
     db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))  # VACUUM refuses to run in a transaction
 
 
 def timed(name: str, work, *args):
@@ -259,7 +263,7 @@ def main() -> None:
         patients = timed("patients", add_patients, args.patients, password_hash, now, rng)
         timed("appointments", add_appointments, args.appointments, patients, now, rng)
         if db.engine.dialect.name == "postgresql":
-            timed("analyze", refresh_statistics)
+            timed("vacuum analyze", refresh_statistics)
         for model in (User, Provider, Intake, SignedConsent, Appointment, AppointmentEvent):
             rows = db.session.scalar(select(func.count()).select_from(model))
             print(f"  {model.__tablename__:<20} {rows:>8}")
