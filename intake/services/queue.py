@@ -74,8 +74,8 @@ class ConsentStatus:
     consent_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class QueueRow:
+@dataclass(slots=True)  # not frozen: a frozen __init__ sets each field through object.__setattr__,
+class QueueRow:  # 2.4 µs a row against 0.5 µs
     """One request as the queue shows it: plain values read from the columns it needs, not
     whole entities (loading 50 appointments with four relationships cost more than the SQL)."""
 
