@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload
@@ -74,10 +75,12 @@ class ConsentStatus:
     consent_id: int | None = None
 
 
-@dataclass(slots=True)  # not frozen: a frozen __init__ sets each field through object.__setattr__,
-class QueueRow:  # 2.4 µs a row against 0.5 µs
+class QueueRow(NamedTuple):
     """One request as the queue shows it: plain values read from the columns it needs, not
-    whole entities (loading 50 appointments with four relationships cost more than the SQL)."""
+    whole entities (loading 50 appointments with four relationships cost more than the SQL).
+    A tuple, so that the page unpacks each row into names: read as attributes, 50 rows cost
+    some 1,400 lookups through Jinja's getattr. A frozen dataclass cost 2.4 µs a row to make
+    (each field set through object.__setattr__), a tuple 1.0 µs."""
 
     id: int
     status: AppointmentStatus
