@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.utils import parseaddr
+from typing import ClassVar
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,35 @@ class ClinicSettings:
 
     def visit_link(self, appointment_id: int) -> str:
         return self.visit_url.replace("{id}", str(int(appointment_id))) if self.visit_url else ""
+
+    # Every configuration key from_config reads: current_settings keeps one per set of their
+    # values, and hands from_config only these (a key missing here fails at once).
+    CONFIG_KEYS: ClassVar[tuple[str, ...]] = (
+        "INTAKE_CLINIC_NAME",
+        "INTAKE_CLINIC_PHONE",
+        "INTAKE_CLINIC_EMAIL",
+        "INTAKE_FRONT_DESK_EMAIL",
+        "INTAKE_TIMEZONE",
+        "INTAKE_CONSENT_MAX_AGE_DAYS",
+        "INTAKE_ATTESTATION_VALID_DAYS",
+        "INTAKE_SLOT_GRID_MINUTES",
+        "INTAKE_BOOKING_NOTICE_HOURS",
+        "INTAKE_BOOKING_HORIZON_DAYS",
+        "INTAKE_CANCEL_CUTOFF_HOURS",
+        "INTAKE_REMINDER_HOURS",
+        "INTAKE_PASSWORD_RESET_MAX_AGE",
+        "INTAKE_INVITATION_MAX_AGE",
+        "INTAKE_URGENT_CALLBACK_WORKING_HOURS",
+        "INTAKE_CALLBACK_PROMISE",
+        "INTAKE_CHECK_IN_HOURS",
+        "INTAKE_CHECK_IN_LINK_DAYS",
+        "INTAKE_WAITLIST_OFFERS_AT_ONCE",
+        "INTAKE_WAITLIST_OFFER_HOURS",
+        "INTAKE_BASE_URL",
+        "INTAKE_FORMS_LINK_DAYS",
+        "SECRET_KEY",
+        "MAIL_DEFAULT_SENDER",
+    )
 
     @classmethod
     def from_config(cls, config: Mapping) -> "ClinicSettings":
