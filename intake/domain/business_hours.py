@@ -57,14 +57,32 @@ def waited_too_long(
     limit_hours: float,
     hours: BusinessHours = CLINIC_HOURS,
 ) -> bool:
-    """True once more than `limit_hours` working hours have passed since `since`. Counts day
-    by day and stops past the limit: a request waiting for weeks costs a day or two."""
+    """True once more than `limit_hours` working hours have passed since `since`."""
+    return now > overdue_after(since, zone, limit_hours, hours)
+
+
+@lru_cache(maxsize=4096)  # the queue and the callbacks ask again for the same rows each page
+def overdue_after(
+    since: datetime, zone: str, limit_hours: float, hours: BusinessHours = CLINIC_HOURS
+) -> datetime:
+    """The instant after which more than `limit_hours` working hours have passed since
+    `since`: inside a working day, never at a closing time. Counts day by day from `since`,
+    so a request waiting for weeks costs a day or two, and only once."""
+    if not hours.weekdays or hours.opens >= hours.closes:
+        return datetime.max.replace(tzinfo=UTC)  # no working time: never overdue
     limit, total = timedelta(hours=limit_hours), timedelta(0)
-    for part in _working_parts(since, now, zone, hours):
-        total += part
-        if total > limit:
-            return True
-    return False
+    local = ZoneInfo(zone)
+    day = since.astimezone(local).date()
+    while True:
+        if day.weekday() in hours.weekdays:
+            opens, closes = _open_on(day, hours, local)
+            start = max(since, opens)
+            part = closes - start
+            if part > timedelta(0):
+                if total + part > limit:
+                    return start + (limit - total)
+                total += part
+        day += timedelta(days=1)
 
 
 def waited_words(since: datetime, now: datetime) -> str:

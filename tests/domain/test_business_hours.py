@@ -65,6 +65,32 @@ def test_waited_too_long_is_measured_in_working_hours(since, now, over):
     assert waited_too_long(since, now, ZONE, 2) is over
 
 
+def test_waited_too_long_once_the_working_time_passed_the_limit_whatever_the_day():
+    """Against working_time_between, minute by minute around a limit reached at closing
+    time, over a weekend and over both changes of the clocks."""
+    starts = [
+        at(TUESDAY, 16),
+        at(TUESDAY, 16, 59),
+        at(FRI_BEFORE_SPRING, 16, 30),
+        at(date(2026, 10, 30), 17, 15),
+        at(date(2026, 5, 16), 12),
+        at(TUESDAY, 7),
+    ]
+    for since in starts:
+        for limit in (0, 0.5, 2, 10.25):
+            for minutes in range(0, 4 * 24 * 60, 7):
+                now = since + timedelta(minutes=minutes)
+                expected = working_time_between(since, now, ZONE) > timedelta(hours=limit)
+                assert waited_too_long(since, now, ZONE, limit) is expected, (since, now, limit)
+
+
+def test_a_limit_reached_at_closing_time_is_passed_only_when_the_desk_opens_again():
+    since = at(TUESDAY, 16)  # two working hours end at 18:00 sharp
+    assert waited_too_long(since, at(TUESDAY, 21), ZONE, 2) is False
+    assert waited_too_long(since, at(TUESDAY + timedelta(1), 8), ZONE, 2) is False
+    assert waited_too_long(since, at(TUESDAY + timedelta(1), 8, 1), ZONE, 2) is True
+
+
 @pytest.mark.parametrize(
     ("minutes", "words"),
     [(0, "0 min"), (59, "59 min"), (60, "1 h"), (135, "2 h 15 min"), (49 * 60, "2 days")],
