@@ -1,11 +1,11 @@
 """Reading before the write lock: which POSTs may, and begin_write(keep_loaded=True)."""
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
-from intake.database import _request_mode, begin_write, commit_if_only_read, loaded_kept
+from intake.database import _request_mode, begin_write, commit_if_only_read, in_ids, loaded_kept
 from intake.extensions import db
-from intake.models import Provider
+from intake.models import Provider, User
 from tests.services.test_write_transactions import try_to_lock
 
 
@@ -182,3 +182,17 @@ def test_commits_sync_as_each_database_is_configured(app):
             assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
         else:
             assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
+def test_ids_bound_as_one_parameter_select_exactly_those_rows(app, make_user, count_queries):
+    """in_ids: an integer array on PostgreSQL, JSON read by json_each on SQLite; the same
+    statement text whatever the number of ids."""
+    users = [make_user() for _ in range(4)]
+    wanted = [users[0].id, users[2].id, users[3].id]
+    query = select(User.id).where(in_ids(User.id, "ids")).order_by(User.id)
+    with app.app_context():
+        with count_queries() as statements:
+            assert db.session.scalars(query, {"ids": wanted}).all() == sorted(wanted)
+            assert db.session.scalars(query, {"ids": wanted[:1]}).all() == wanted[:1]
+            assert db.session.scalars(query, {"ids": []}).all() == []
+        assert len({sql for sql in statements if "users" in sql}) == 1

@@ -7,10 +7,10 @@ from enum import StrEnum
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, defer, joinedload
 
-from ..database import read_columns
+from ..database import in_ids, read_columns
 from ..domain.availability import day_bounds
 from ..domain.business_hours import waited_too_long, waited_words
 from ..domain.consent import ConsentState, consent_state
@@ -263,7 +263,7 @@ def _rows_query() -> Select:
             Intake,
             and_(Intake.patient_id == Appointment.patient_id, Intake.superseded_at.is_(None)),
         )
-        .where(Appointment.id.in_(bindparam("ids", expanding=True)))
+        .where(in_ids(Appointment.id, "ids"))
     )
 
 
@@ -376,7 +376,7 @@ def _consents_query() -> Select:
         )
         .join(ConsentVersion, ConsentVersion.id == SignedConsent.version_id)
         .outerjoin(ConsentWithdrawal, ConsentWithdrawal.consent_id == SignedConsent.id)
-        .where(SignedConsent.patient_id.in_(bindparam("ids", expanding=True)))
+        .where(in_ids(SignedConsent.patient_id, "ids"))
         .order_by(SignedConsent.signed_at.desc(), SignedConsent.id.desc())
     )
 
