@@ -18,6 +18,7 @@ import _path  # noqa: F401 - puts the project on sys.path
 from bench_booking import app_for
 from bench_staff import signed_in
 from flask import before_render_template, template_rendered
+from generate import vacuum_analyze
 from sqlalchemy import event, func, select, text, update
 
 from intake.extensions import db
@@ -46,8 +47,7 @@ def set_requested(app, wanted: int) -> int:
             )
             db.session.commit()
             if db.engine.dialect.name == "postgresql":  # as autovacuum would leave the table
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                    c.execute(text("VACUUM ANALYZE appointments"))
+                vacuum_analyze("appointments")
         return db.session.scalar(
             select(func.count()).select_from(Appointment).where(Appointment.status == "requested")
         )

@@ -24,22 +24,22 @@ def working_time_between(
     """The part of [start, end) that falls in working hours. Each day's opening and closing
     are that day's wall-clock times in the zone, so a day when the clocks change still has
     ten working hours, and a night's shift of the clocks changes nothing."""
-    return sum(_working_parts(start, end, zone, hours), timedelta(0))
+    spans = _working_spans(start, end, zone, hours)
+    return sum((ends - begins for begins, ends in spans), timedelta(0))
 
 
-def _working_parts(start: datetime, end: datetime, zone: str, hours: BusinessHours):
-    """Each day's working time in [start, end), day by day."""
-    if end <= start:
-        return
+def _working_spans(start: datetime, end: datetime | None, zone: str, hours: BusinessHours):
+    """Each day's working time from `start`, as (begins, ends), day by day: up to `end`, or
+    on and on when `end` is None."""
     local = ZoneInfo(zone)
     day = start.astimezone(local).date()
-    last = end.astimezone(local).date()
-    while day <= last:
+    last = None if end is None else end.astimezone(local).date()
+    while last is None or day <= last:
         if day.weekday() in hours.weekdays:
             opens, closes = _open_on(day, hours, local)
-            overlap = min(end, closes) - max(start, opens)
-            if overlap > timedelta(0):
-                yield overlap
+            begins, ends = max(start, opens), closes if end is None else min(end, closes)
+            if ends > begins:
+                yield begins, ends
         day += timedelta(days=1)
 
 
@@ -71,18 +71,10 @@ def overdue_after(
     if not hours.weekdays or hours.opens >= hours.closes:
         return datetime.max.replace(tzinfo=UTC)  # no working time: never overdue
     limit, total = timedelta(hours=limit_hours), timedelta(0)
-    local = ZoneInfo(zone)
-    day = since.astimezone(local).date()
-    while True:
-        if day.weekday() in hours.weekdays:
-            opens, closes = _open_on(day, hours, local)
-            start = max(since, opens)
-            part = closes - start
-            if part > timedelta(0):
-                if total + part > limit:
-                    return start + (limit - total)
-                total += part
-        day += timedelta(days=1)
+    for begins, ends in _working_spans(since, None, zone, hours):  # never ends: returns inside
+        if total + (ends - begins) > limit:
+            return begins + (limit - total)
+        total += ends - begins
 
 
 def waited_words(since: datetime, now: datetime) -> str:

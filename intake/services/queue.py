@@ -206,8 +206,14 @@ def count_query(filters: QueueFilters, zone: str) -> Select:
 
 
 def _count_query(filters: QueueFilters, zone: str) -> Select:
-    counts = select(func.count(), open_urgent_count_column()).select_from(Appointment)
-    return _filtered(counts, filters, zone)
+    return select(*_counts(filters, zone))
+
+
+def _counts(filters: QueueFilters, zone: str) -> tuple:
+    """How many requests match and how many urgent callbacks are open, as two columns that
+    any statement can carry. Not correlated with an enclosing FROM: counted once."""
+    matching = _filtered(select(func.count()).select_from(Appointment), filters, zone)
+    return matching.correlate(None).scalar_subquery(), open_urgent_count_column()
 
 
 def page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int = PER_PAGE) -> Select:
@@ -218,11 +224,8 @@ def page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int = PER
 
 
 def _page_of_ids(filters: QueueFilters, zone: str, page: int, per_page: int) -> Select:
-    # Not correlated with the page's own FROM: the database counts once, not for each id.
-    matching = _filtered(select(func.count()).select_from(Appointment), filters, zone)
-    counts = (matching.correlate(None).scalar_subquery(), open_urgent_count_column())
     return (
-        _filtered(select(Appointment.id, *counts), filters, zone)
+        _filtered(select(Appointment.id, *_counts(filters, zone)), filters, zone)
         .order_by(*QUEUE_ORDER)
         .limit(per_page)
         .offset((page - 1) * per_page)
