@@ -1,7 +1,7 @@
 """iCalendar files for appointments: one event per email, or a whole feed."""
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -73,8 +73,11 @@ def build_calendar(
 def as_record(event: CalendarEvent, *, stamped_at: datetime, method: str) -> dict:
     """One email's invitation as JSON values: an outbox row stores these and the mail worker
     writes the file (`from_record`), so a change's transaction does not pay for it."""
-    values = asdict(event)
+    # The fields one by one: dataclasses.asdict deep-copies every value on the way (~40 µs).
+    values = dict(vars(event))
     values["starts_at"], values["ends_at"] = event.starts_at.isoformat(), event.ends_at.isoformat()
+    values["organizer"] = dict(vars(event.organizer)) if event.organizer else None
+    values["attendees"] = [dict(vars(person)) for person in event.attendees]
     return {"method": method, "stamped_at": stamped_at.isoformat(), "event": values}
 
 

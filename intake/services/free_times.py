@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import CompoundSelect, Select, bindparam, false, select, true, union_all
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..domain.availability import Interval, SlotRules, WeeklyHours, day_bounds, free_slots
@@ -94,7 +94,7 @@ def slots_between(
     bookings: bool = True,
     hours: list[WeeklyHours] | None = None,
 ) -> list[datetime]:
-    """Free starts for the local days first_day..last_day; three queries whatever the data.
+    """Free starts for the local days first_day..last_day; two queries whatever the data.
     `ignore` leaves one appointment out (the one being moved); `bookings=False` leaves out
     every appointment, to tell a taken time from one that was never offered. `hours`: the
     provider's weekly hours at the location when the caller holds them (one query fewer)."""
@@ -113,15 +113,19 @@ def slots_between(
     if hours is None:
         hours = [WeeklyHours(*row) for row in db.session.execute(statements.hours, where)]
     # A provider is busy wherever they are booked, at any location.
-    busy = db.session.execute(statements.busy, where).all() if bookings else []
-    time_off = db.session.execute(statements.time_off, where).all()
+    busy, time_off = [], []
+    if bookings:  # bookings and time off in one statement, each row saying which it is
+        for booked, starts, ends in db.session.execute(statements.blocked, where):
+            (busy if booked else time_off).append(Interval(starts, ends))
+    else:
+        time_off = [Interval(*row) for row in db.session.execute(statements.time_off, where)]
     return free_slots(
         zone=zone,
         first_day=first_day,
         last_day=last_day,
         hours=hours,
-        busy=[Interval(*row) for row in busy],
-        time_off=[Interval(*row) for row in time_off],
+        busy=busy,
+        time_off=time_off,
         rules=rules,
         now=now,
     )
@@ -130,7 +134,7 @@ def slots_between(
 @dataclass(frozen=True)
 class _SpanQueries:
     hours: Select
-    busy: Select
+    blocked: CompoundSelect  # (booked, starts, ends): bookings, then time off
     time_off: Select
 
 
@@ -139,24 +143,26 @@ def _span_queries() -> _SpanQueries:
     provider_id, span_start, span_end = (
         bindparam(name) for name in ("provider_id", "span_start", "span_end")
     )
+    busy = select(true(), Appointment.starts_at, Appointment.blocks_until).where(
+        Appointment.provider_id == provider_id,
+        Appointment.status.in_(HOLDING_STATUSES),
+        Appointment.starts_at < span_end,
+        Appointment.starts_at > bindparam("earliest_start"),
+        Appointment.blocks_until > span_start,
+        Appointment.id != bindparam("ignored_id"),
+    )
+    off = (
+        TimeOff.provider_id == provider_id,
+        TimeOff.starts_at < span_end,
+        TimeOff.ends_at > span_start,
+    )
     return _SpanQueries(
         hours=select(WorkingHours.weekday, WorkingHours.starts, WorkingHours.ends).where(
             WorkingHours.provider_id == provider_id,
             WorkingHours.location_id == bindparam("location_id"),
         ),
-        busy=select(Appointment.starts_at, Appointment.blocks_until).where(
-            Appointment.provider_id == provider_id,
-            Appointment.status.in_(HOLDING_STATUSES),
-            Appointment.starts_at < span_end,
-            Appointment.starts_at > bindparam("earliest_start"),
-            Appointment.blocks_until > span_start,
-            Appointment.id != bindparam("ignored_id"),
-        ),
-        time_off=select(TimeOff.starts_at, TimeOff.ends_at).where(
-            TimeOff.provider_id == provider_id,
-            TimeOff.starts_at < span_end,
-            TimeOff.ends_at > span_start,
-        ),
+        blocked=union_all(busy, select(false(), TimeOff.starts_at, TimeOff.ends_at).where(*off)),
+        time_off=select(TimeOff.starts_at, TimeOff.ends_at).where(*off),
     )
 
 

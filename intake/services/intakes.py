@@ -28,6 +28,19 @@ def _current_intake_query() -> Select:
     )
 
 
+def current_screening(patient_id: int) -> tuple[int, ScreeningResult] | None:
+    """The current intake's id and screening, without its answers: what booking reads."""
+    row = db.session.execute(_current_screening_query(), {"patient_id": patient_id}).first()
+    return (row.id, ScreeningResult.from_dict(row.screening)) if row else None
+
+
+@cache
+def _current_screening_query() -> Select:
+    return select(Intake.id, Intake.screening).where(
+        Intake.patient_id == bindparam("patient_id"), Intake.superseded_at.is_(None)
+    )
+
+
 def intake_history(patient_id: int) -> list[Intake]:
     return list(
         db.session.scalars(

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from ..models import AppointmentType, User
 from .consents import valid_consent
-from .intakes import current_intake, screening_of
+from .intakes import current_screening
 
 
 class StepName(StrEnum):
@@ -39,11 +39,10 @@ def assess(
 ) -> tuple[Step | None, Snapshot]:
     """The first missing step (None when ready) and what a request would record, from one
     read of the patient's intake and consents."""
-    intake = current_intake(patient.id)
+    intake_id, screening = current_screening(patient.id) or (None, None)
     consent = valid_consent(patient.id, now, consent_max_age)
-    screening = screening_of(intake) if intake else None
     found = Snapshot(
-        intake_id=intake.id if intake else None,
+        intake_id=intake_id,
         consent_id=consent.id if consent else None,
         screening=screening.to_dict() if screening else {},
         needs_review=bool(screening and screening.needs_therapist_review),

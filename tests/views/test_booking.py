@@ -388,8 +388,7 @@ def test_sending_a_request_takes_the_same_few_statements_however_full_the_diary(
 # Under the lock: the free-time check (hours, bookings, time off), then the three writes.
 RE_CHECK_AND_WRITES = [
     ("SELECT", "working_hours"),
-    ("SELECT", "appointments"),
-    ("SELECT", "time_off"),
+    ("SELECT", "appointments"),  # with the time off, in one statement
     ("INSERT", "appointments"),
     ("INSERT", "appointment_events"),
     ("INSERT", "outbox_messages"),
