@@ -151,6 +151,24 @@ def test_a_request_stores_the_visit_times_the_screening_and_the_consent(app, cli
     ]
 
 
+def test_the_request_the_service_returns_is_the_row_stored(app, clinic, ready_patient):
+    """The request is written by a plain INSERT and held as though read back: every column
+    it holds is what the database stored, and a column with a model default has it."""
+    maria = ready_patient()
+    columns = Appointment.__table__.c
+    with app.app_context():
+        choice = choice_of(clinic)
+        returned = request_appointment(
+            maria, choice, TUESDAY_9, settings=current_settings(), now=NOW
+        )
+        held = {column.key: getattr(returned, column.key) for column in columns}
+        db.session.expunge_all()
+        stored = db.session.get(Appointment, held["id"])
+        assert held == {column.key: getattr(stored, column.key) for column in columns}
+    assert stored.revision == 1 and stored.review_note == ""
+    assert stored.reminder_sent_at is None and stored.review_outcome is None
+
+
 @pytest.mark.parametrize(
     ("answers", "needs_review", "urgent"),
     [
