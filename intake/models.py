@@ -195,6 +195,11 @@ class Provider(db.Model):
         order_by="(WorkingHours.weekday, WorkingHours.starts)",
     )
 
+    @property
+    def account_email(self) -> str:
+        """Where the clinic's emails about their visits reach the therapist."""
+        return self.user.email
+
     def __repr__(self) -> str:
         return f"<Provider {self.slug}>"
 

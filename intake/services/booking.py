@@ -22,6 +22,7 @@ from . import changes, eligibility
 from .changes import Change
 from .errors import BookingError, NotReady, SlotTaken, TooLate
 from .free_times import SlotChoice, check_free, require_zone, rules_for, taken
+from .notifications import Visit
 from .readiness import assess
 
 
@@ -143,8 +144,12 @@ def request_appointment(
         db.session.rollback()
         raise
     requested = Change("requested", AppointmentStatus.REQUESTED, notify="requested")
+    # The emails name the provider, place and type the request was checked against.
+    visit = Visit(appointment, patient, choice.provider, choice.location, choice.type)
     with loaded_kept(db.session):  # what the caller reads next is what was just written
-        return changes.record(appointment, requested, patient, None, settings=settings, now=now)
+        return changes.record(
+            appointment, requested, patient, None, settings=settings, now=now, visit=visit
+        )
 
 
 _APPOINTMENTS = Appointment.__table__

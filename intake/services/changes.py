@@ -132,10 +132,12 @@ def record(
     settings: ClinicSettings | None,  # needed when the change sends an email
     now: datetime,
     freed: waitlist_offers.FreedTime | None = None,
+    visit: notifications.Visit | None = None,
 ) -> Appointment:
     """The change's history line, the patient's email and the audit rows, then the commit:
     for a change just flushed, a new request, or a note that changes nothing. A `freed`
-    time is offered to the waitlist in the same commit."""
+    time is offered to the waitlist in the same commit. `visit`: the rows the emails name,
+    when the caller holds them."""
     appointment_history(
         appointment,
         actor,
@@ -147,7 +149,12 @@ def record(
     )
     if change.notify:
         notifications.notify(
-            appointment, change.notify, change.reason, settings=settings, stamped_at=now
+            appointment,
+            change.notify,
+            change.reason,
+            settings=settings,
+            stamped_at=now,
+            visit=visit,
         )
     if change.status == AppointmentStatus.COMPLETED and appointment.type.involves_dry_needling:
         aftercare.start(appointment, settings=settings, now=now)

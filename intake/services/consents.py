@@ -189,27 +189,54 @@ def superseded_consent(patient_id: int, now: datetime, max_age: timedelta):
 
 
 def valid_consent(patient_id: int, now: datetime, max_age: timedelta) -> SignedConsent | None:
-    """The consent booking relies on, if the patient holds one that still counts. Reads
-    what decides that, and its version's label: no consent text, no signature image. The
-    current version's id comes in the same statement, read fresh (an admin may publish one
-    at any moment)."""
-    consents = db.session.execute(_valid_consent_query(), {"patient_id": patient_id}).unique()
-    for consent, current_id in consents:
-        if state_of(consent, current_id, now, max_age) is ConsentState.VALID:
-            return consent
+    """The consent booking relies on, if the patient holds one that still counts, with its
+    version's label: no consent text, no signature image."""
+    consent_id = valid_consent_id(patient_id, now, max_age)
+    if consent_id is None:
+        return None
+    return db.session.scalars(
+        select(SignedConsent)
+        .where(SignedConsent.id == consent_id)
+        .options(
+            defer(SignedConsent.signature_png),
+            joinedload(SignedConsent.version).load_only(ConsentVersion.label),
+            joinedload(SignedConsent.withdrawal),  # none, as it counts: read without a query
+        )
+    ).one()
+
+
+def valid_consent_id(patient_id: int, now: datetime, max_age: timedelta) -> int | None:
+    """The id of the consent that still counts, if any: what a request records. Reads only
+    the columns that decide it; the current version's id comes in the same statement, read
+    fresh (an admin may publish one at any moment)."""
+    for consent_id, signed_at, version_id, withdrawn, current_id in db.session.execute(
+        _consent_states_query(), {"patient_id": patient_id}
+    ):
+        state = consent_state(
+            signed_at=signed_at,
+            version_id=version_id,
+            current_version_id=current_id,
+            withdrawn=withdrawn,
+            now=now,
+            max_age=max_age,
+        )
+        if state is ConsentState.VALID:
+            return consent_id
     return None
 
 
 @cache  # built once: every booking runs it
-def _valid_consent_query() -> Select:
+def _consent_states_query() -> Select:
     return (
-        select(SignedConsent, current_version_id_column())
-        .where(SignedConsent.patient_id == bindparam("patient_id"))
-        .options(
-            defer(SignedConsent.signature_png),
-            joinedload(SignedConsent.version).load_only(ConsentVersion.label),
-            joinedload(SignedConsent.withdrawal),
+        select(
+            SignedConsent.id,
+            SignedConsent.signed_at,
+            SignedConsent.version_id,
+            ConsentWithdrawal.id.is_not(None),
+            current_version_id_column(),
         )
+        .outerjoin(ConsentWithdrawal, ConsentWithdrawal.consent_id == SignedConsent.id)
+        .where(SignedConsent.patient_id == bindparam("patient_id"))
         .order_by(SignedConsent.signed_at.desc())
     )
 

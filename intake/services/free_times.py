@@ -31,8 +31,9 @@ STAFF_HORIZON = timedelta(days=10 * 366)
 
 @dataclass(frozen=True)
 class SlotChoice:
-    """Who, where and what. Rows from the database, or for the slot page the public
-    directory's snapshots of them (services/public_cache.py: the same attributes)."""
+    """Who, where and what. Rows from the database, or for the slot page and an online
+    request the public directory's snapshots of them (services/public_cache.py: the same
+    attributes)."""
 
     provider: Provider
     location: Location

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -61,7 +62,35 @@ STAFF_NOTICES = {
 }
 
 
+@dataclass(frozen=True)
+class Visit:
+    """An appointment with the rows its emails name. From its relationships (`of`), or, for a
+    request just written, from what the booking resolved: the directory's snapshots of the
+    provider, place and type have the same attributes, and reading them costs no query."""
+
+    appointment: Appointment
+    patient: User
+    provider: Any  # Provider, or PublicProvider: display_name, account_email
+    location: Any  # Location, or PublicLocation: name, one_line_address, timezone
+    kind: Any  # AppointmentType, or PublicType: name
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> "Visit":
+        return cls(
+            appointment,
+            appointment.patient,
+            appointment.provider,
+            appointment.location,
+            appointment.type,
+        )
+
+
 def calendar_event(appointment: Appointment, settings: ClinicSettings) -> CalendarEvent:
+    return _event(Visit.of(appointment), settings)
+
+
+def _event(visit: Visit, settings: ClinicSettings) -> CalendarEvent:
+    appointment = visit.appointment
     status = {
         AppointmentStatus.REQUESTED: "TENTATIVE",
         AppointmentStatus.CONFIRMED: "CONFIRMED",
@@ -72,9 +101,9 @@ def calendar_event(appointment: Appointment, settings: ClinicSettings) -> Calend
         sequence=appointment.revision,
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,
-        zone=appointment.location.timezone,
-        summary=f"{appointment.type.name} with {appointment.provider.display_name}",
-        location=f"{settings.clinic_name}, {appointment.location.one_line_address}",
+        zone=visit.location.timezone,
+        summary=f"{visit.kind.name} with {visit.provider.display_name}",
+        location=f"{settings.clinic_name}, {visit.location.one_line_address}",
         status=status,
     )
 
@@ -84,20 +113,18 @@ def calendar_event(appointment: Appointment, settings: ClinicSettings) -> Calend
 PARTSTAT = {"REQUEST": "ACCEPTED", "CANCEL": "DECLINED"}
 
 
-def invitation(
-    appointment: Appointment, method: str, audience: str, settings: ClinicSettings
-) -> CalendarEvent:
+def invitation(visit: Visit, method: str, audience: str, settings: ClinicSettings) -> CalendarEvent:
     """The event as an email attaches it: the clinic invites, as RFC 5546 asks of a REQUEST
     and a CANCEL. The patient's copy names the patient; the staff's copy names the therapist,
     so a patient's name and address reach staff only on the clinic's audited pages."""
     if audience == "patient":
-        patient = appointment.patient
+        patient = visit.patient
         attendee = Party(patient.email or "", patient.full_name, PARTSTAT[method])
     else:
-        provider = appointment.provider
-        attendee = Party(provider.user.email, provider.display_name, PARTSTAT[method])
+        provider = visit.provider
+        attendee = Party(provider.account_email, provider.display_name, PARTSTAT[method])
     return replace(
-        calendar_event(appointment, settings),
+        _event(visit, settings),
         organizer=Party(settings.sender_email or settings.clinic_email, settings.clinic_name),
         attendees=(attendee,),
     )
@@ -118,19 +145,22 @@ def notify(
     *,
     settings: ClinicSettings,
     stamped_at: datetime,
+    visit: Visit | None = None,
 ) -> None:
     """Queue the emails a change of this kind sends; the caller commits them with the change
-    itself. stamped_at is the change's time, the attachments' DTSTAMP."""
-    moment = when(appointment.starts_at, appointment.location.timezone)
-    change = _Change(appointment, reason, settings, stamped_at, moment, {})
+    itself. stamped_at is the change's time, the attachments' DTSTAMP. `visit`: the
+    appointment's rows when the caller holds them (else read through its relationships)."""
+    visit = visit or Visit.of(appointment)
+    moment = when(appointment.starts_at, visit.location.timezone)
+    change = _Change(visit, reason, settings, stamped_at, moment, {})
     # Every address first, then every row, in one INSERT without RETURNING: nothing reads
     # their ids, and SQLite returns ids one INSERT per row.
     letters = []
-    patient = appointment.patient
+    patient = visit.patient
     if kind in PATIENT_NOTICES and patient.email:  # booked by phone, no email
         letters.append((PATIENT_NOTICES[kind], patient.email, kind, "patient"))
     if kind in STAFF_NOTICES:
-        staff = [appointment.provider.user.email, settings.front_desk_email]
+        staff = [visit.provider.account_email, settings.front_desk_email]
         for address in dict.fromkeys(staff):  # once each, in order
             letters.append((STAFF_NOTICES[kind], address, f"staff_{kind}", "staff"))
     if letters:
@@ -142,7 +172,7 @@ class _Change:
     """What every email about one change shares, its invitations included: the staff's
     emails carry the same one, made once."""
 
-    appointment: Appointment
+    visit: Visit
     reason: str
     settings: ClinicSettings
     stamped_at: datetime
@@ -153,7 +183,7 @@ class _Change:
         """The invitation as values: the mail worker writes the file when it sends (building
         it here cost ~1 ms an email, inside the change's transaction and SQLite's lock)."""
         if (method, audience) not in self.calendars:
-            event = invitation(self.appointment, method, audience, self.settings)
+            event = invitation(self.visit, method, audience, self.settings)
             self.calendars[method, audience] = as_record(
                 event, stamped_at=self.stamped_at, method=method
             )
@@ -161,18 +191,19 @@ class _Change:
 
 
 def _letter(change: _Change, notice: Notice, to: str, kind: str, audience: str) -> dict:
-    appointment, reason, settings = change.appointment, change.reason, change.settings
-    greeting = appointment.patient.first_name if audience == "patient" else "team"
+    visit, reason, settings = change.visit, change.reason, change.settings
+    appointment = visit.appointment
+    greeting = visit.patient.first_name if audience == "patient" else "team"
     # Emails are not a secure channel: no clinical answers, only the visit itself.
     lines = [
         f"Hello {greeting},",
         "",
         notice.opening,
         "",
-        f"What:  {appointment.type.name}",
-        f"With:  {appointment.provider.display_name}",
+        f"What:  {visit.kind.name}",
+        f"With:  {visit.provider.display_name}",
         f"When:  {change.moment}",
-        f"Where: {appointment.location.name}, {appointment.location.one_line_address}",
+        f"Where: {visit.location.name}, {visit.location.one_line_address}",
     ]
     if reason:
         lines += ["", f"Reason: {reason}"]

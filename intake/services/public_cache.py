@@ -22,7 +22,7 @@ from time import monotonic
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, inspect, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..domain.providers import attested_until, still_attested
 from ..extensions import db
@@ -47,6 +47,10 @@ class PublicLocation:
     latitude: float
     longitude: float
     timezone: str  # the slot page's times are this location's
+
+    @property
+    def one_line_address(self) -> str:
+        return f"{self.address}, {self.city}, {self.state} {self.zip_code}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class PublicProvider:
     attested_on: date | None = None
     attested_until: date | None = None  # the first day the attestation no longer counts
     user_id: int | None = None  # the therapist's staff account: never shown, for their schedule
+    account_email: str = ""  # that account's: never shown, the booking emails' recipient
 
     @property
     def location_names(self) -> str:
@@ -136,10 +141,15 @@ def load_public_providers(attestation_valid_for: timedelta) -> PublicProviders:
             attested_on=p.attested_on,
             attested_until=attested_until(p.attested_on, attestation_valid_for),
             user_id=p.user_id,
+            account_email=p.user.email,
         )
         for p in db.session.scalars(
             listed()
-            .options(selectinload(Provider.locations), selectinload(Provider.working_hours))
+            .options(
+                contains_eager(Provider.user),
+                selectinload(Provider.locations),
+                selectinload(Provider.working_hours),
+            )
             .order_by(Provider.display_name)
         )
     )
@@ -200,7 +210,8 @@ PUBLIC_MODELS = (Location, Provider, WorkingHours, AppointmentType)
 
 def touches_public_data(session) -> bool:
     """Whether the pending changes of a session alter what the public pages show. A user
-    counts when removed or (de)activated: `listed()` shows only active staff accounts (a new
+    counts when removed, (de)activated or given another email: `listed()` shows only active
+    staff accounts, and booking emails reach a therapist at the snapshot's address (a new
     user is listed only once a new provider profile, a change itself, links to them)."""
     for obj in session.new:
         if isinstance(obj, PUBLIC_MODELS):
@@ -211,9 +222,13 @@ def touches_public_data(session) -> bool:
     for obj in session.dirty:  # dirty may mean "touched": ask for a net change
         if isinstance(obj, PUBLIC_MODELS) and session.is_modified(obj):
             return True
-        if isinstance(obj, User) and inspect(obj).attrs.active.history.has_changes():
+        if isinstance(obj, User) and _changed(inspect(obj).attrs, ("active", "email")):
             return True
     return False
+
+
+def _changed(attributes, names: tuple[str, ...]) -> bool:
+    return any(getattr(attributes, name).history.has_changes() for name in names)
 
 
 class PublicDataCache:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from ..models import AppointmentType, User
-from .consents import valid_consent
+from .consents import valid_consent_id
 from .intakes import current_screening
 
 
@@ -40,15 +40,15 @@ def assess(
     """The first missing step (None when ready) and what a request would record, from one
     read of the patient's intake and consents."""
     intake_id, screening = current_screening(patient.id) or (None, None)
-    consent = valid_consent(patient.id, now, consent_max_age)
+    consent_id = valid_consent_id(patient.id, now, consent_max_age)
     found = Snapshot(
         intake_id=intake_id,
-        consent_id=consent.id if consent else None,
+        consent_id=consent_id,
         screening=screening.to_dict() if screening else {},
         needs_review=bool(screening and screening.needs_therapist_review),
         urgent=bool(screening and screening.urgent),
     )
-    return _missing_step(screening, consent is not None, kind), found
+    return _missing_step(screening, consent_id is not None, kind), found
 
 
 def _missing_step(screening, has_consent: bool, kind: AppointmentType) -> Step | None:

@@ -118,14 +118,19 @@ def choose_slot(slug: str):
 @locks_late  # the service locks for its last check and the writes only, not for these reads
 @role_required(Role.PATIENT)
 def confirm(slug: str):
-    provider = free_times.provider_by_slug(slug) or abort(404)
+    # The directory's snapshot, as on the slot page: renewed on any change to providers,
+    # places, types or staff accounts, so no query. The service checks the time under the
+    # lock, and the patient's readiness, from the database.
+    provider = public_providers().by_slug.get(slug[:80]) or abort(404)
     # A slot link carries the choice in the query; the form posts it back in hidden fields.
     form = BookingRequestForm(
         formdata=None if request.method == "GET" else request.form, data=request.args.to_dict()
     )
     start = parse_start(form.start.data)
     try:
-        choice = free_times.resolve_choice(provider, form.location.data, form.type.data)
+        choice = free_times.resolve_choice(
+            provider, form.location.data, form.type.data, public_types()
+        )
     except BookingError as error:
         return render_template("booking/problem.html", message=str(error), provider=provider), 400
     settings, now = current_settings(), utcnow()
