@@ -153,6 +153,8 @@ def request_appointment(
 
 
 _APPOINTMENTS = Appointment.__table__
+# Built once: a statement object kept computes its cache key once, not at every execution.
+_INSERT_REQUEST = insert(_APPOINTMENTS).returning(_APPOINTMENTS.c.id)
 # What a new request holds in the columns it does not set: as the model's defaults would.
 _NEW_REQUEST = {column.key: None for column in _APPOINTMENTS.c if not column.primary_key} | {
     "review_note": "",
@@ -164,9 +166,7 @@ def _insert_request(**values) -> Appointment:
     """The new request written by one plain INSERT, then held by the session as though read
     back: the unit of work's flush of one row cost more than the INSERT itself."""
     row = _NEW_REQUEST | values
-    row["id"] = db.session.execute(
-        insert(_APPOINTMENTS).returning(_APPOINTMENTS.c.id), row
-    ).scalar_one()
+    row["id"] = db.session.execute(_INSERT_REQUEST, row).scalar_one()
     appointment = Appointment(**row)
     make_transient_to_detached(appointment)  # every column set: nothing left to load
     db.session.add(appointment)

@@ -7,6 +7,9 @@ from sqlalchemy import insert
 from ..extensions import db
 from ..models import Appointment, AppointmentEvent, User
 
+# Built once: a statement object kept computes its cache key once, not at every execution.
+_INSERT_EVENT = insert(AppointmentEvent.__table__)
+
 
 def appointment_history(
     appointment: Appointment,
@@ -21,7 +24,7 @@ def appointment_history(
     plain INSERT of the table, at once: nothing reads the line back in the same request, and
     the ORM's unit of work cost more than the insert. The appointment is already written."""
     db.session.execute(
-        insert(AppointmentEvent.__table__),
+        _INSERT_EVENT,
         {
             "appointment_id": appointment.id,
             "actor_id": actor.id if actor else None,

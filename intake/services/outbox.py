@@ -30,13 +30,17 @@ class DeliveryReport:
     failed: int = 0
 
 
+# Built once: a statement object kept computes its cache key once, not at every execution.
+_INSERT_MESSAGES = insert(OutboxMessage.__table__)
+
+
 def queue(letters: list[dict]) -> None:
     """Write these emails in the caller's transaction, for the worker to send. A plain INSERT
     of the table, after a flush as the ORM's own would do: the ORM's bulk insert cost about
     0.5 ms of CPU for a booking's three letters."""
     if letters:
         db.session.flush()
-        db.session.execute(insert(OutboxMessage.__table__), letters)
+        db.session.execute(_INSERT_MESSAGES, letters)
 
 
 def backoff(attempts: int) -> timedelta:
