@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -10,10 +9,11 @@ from ..domain import needling
 from ..domain.calendar import CalendarEvent, Party, as_record
 from ..extensions import db
 from ..formatting import phone_display, when
-from ..models import Appointment, AppointmentStatus, User
+from ..models import Appointment, AppointmentStatus, AppointmentType, Location, Provider, User
 from ..permissions import Role
 from ..settings import ClinicSettings
 from . import outbox
+from .public_cache import PublicLocation, PublicProvider, PublicType
 
 
 @dataclass(frozen=True)
@@ -70,9 +70,9 @@ class Visit:
 
     appointment: Appointment
     patient: User
-    provider: Any  # Provider, or PublicProvider: display_name, account_email
-    location: Any  # Location, or PublicLocation: name, one_line_address, timezone
-    kind: Any  # AppointmentType, or PublicType: name
+    provider: Provider | PublicProvider  # display_name, account_email
+    location: Location | PublicLocation  # name, one_line_address, timezone
+    kind: AppointmentType | PublicType  # name
 
     @classmethod
     def of(cls, appointment: Appointment) -> "Visit":
