@@ -155,10 +155,14 @@ def request_appointment(
 _APPOINTMENTS = Appointment.__table__
 # Built once: a statement object kept computes its cache key once, not at every execution.
 _INSERT_REQUEST = insert(_APPOINTMENTS).returning(_APPOINTMENTS.c.id)
-# What a new request holds in the columns it does not set: as the model's defaults would.
-_NEW_REQUEST = {column.key: None for column in _APPOINTMENTS.c if not column.primary_key} | {
-    "review_note": "",
-    "revision": 1,
+# What a new request holds in the columns it does not set: the model's own defaults (the
+# callable ones, times, are always given).
+_NEW_REQUEST = {
+    column.key: column.default.arg
+    if column.default is not None and column.default.is_scalar
+    else None
+    for column in _APPOINTMENTS.c
+    if not column.primary_key
 }
 
 

@@ -23,9 +23,7 @@ def current_intake(patient_id: int) -> Intake | None:
 
 @cache  # built once: building and keying it cost more than running it
 def _current_intake_query() -> Select:
-    return select(Intake).where(
-        Intake.patient_id == bindparam("patient_id"), Intake.superseded_at.is_(None)
-    )
+    return select(Intake).where(*_current_of_patient())
 
 
 def current_screening(patient_id: int) -> tuple[int, ScreeningResult] | None:
@@ -36,9 +34,12 @@ def current_screening(patient_id: int) -> tuple[int, ScreeningResult] | None:
 
 @cache
 def _current_screening_query() -> Select:
-    return select(Intake.id, Intake.screening).where(
-        Intake.patient_id == bindparam("patient_id"), Intake.superseded_at.is_(None)
-    )
+    return select(Intake.id, Intake.screening).where(*_current_of_patient())
+
+
+def _current_of_patient() -> tuple:
+    """The patient's current intake (of the one bound as `patient_id`): not superseded."""
+    return Intake.patient_id == bindparam("patient_id"), Intake.superseded_at.is_(None)
 
 
 def intake_history(patient_id: int) -> list[Intake]:

@@ -48,9 +48,7 @@ class PublicLocation:
     longitude: float
     timezone: str  # the slot page's times are this location's
 
-    @property
-    def one_line_address(self) -> str:
-        return f"{self.address}, {self.city}, {self.state} {self.zip_code}"
+    one_line_address = Location.one_line_address  # the model's own words, from the same fields
 
 
 @dataclass(frozen=True)
