@@ -62,6 +62,8 @@ class Run:
     p99_ms: float
     cpu_ms: float  # the server's workers, per request
     failed: int  # answers other than 2xx/3xx, and socket errors
+    requests: int
+    repeated: int = 0  # booking POSTs that made no request (see BookingForms)
 
 
 @dataclass
@@ -201,8 +203,9 @@ def count_statements(app, route: Route, form: dict | None) -> int:
     client = app.test_client()
     if route.signed_in_as:
         client.post("/account/login", data={"email": route.signed_in_as, "password": PASSWORD})
-    if form is not None:
+    if form is not None:  # signed in, then the confirm page, as a patient comes to the POST
         client.post("/account/login", data={"email": form.pop("email"), "password": PASSWORD})
+        client.get(f"/book/{form['slug']}/confirm", query_string=form)
     else:
         client.get(route.path)
     with app.app_context():
@@ -416,31 +419,46 @@ def wrk(server: Server, path: str, args, env: dict, script: str, seconds: int) -
         p99_ms=figures["p99_us"] / 1000,
         cpu_ms=1000 * cpu / count,
         failed=figures["bad_status"] + figures["socket_errors"],
+        requests=figures["requests"],
     )
 
 
 class BookingForms:
-    """Slots that cannot clash, dealt out so that no two POSTs of the whole run ask for the
-    same one: every wrk run gets its own slice, split between wrk's threads."""
+    """Slots that cannot clash, the same for every wrk run of the booking POST: after each run
+    the requests it made are deleted (outside the timed window), so every POST of the next run
+    books a free slot again. A POST that asked for a slot already taken by its own patient
+    would be answered as a double submit (a redirect to the request), cheaper than a booking:
+    `settle` counts the requests a run made against the answers wrk saw and reports any
+    shortfall, so such a run cannot pass for a run of bookings."""
 
-    def __init__(self, forms: list[dict], runs: int, sessions: list[tuple[str, str]]):
+    def __init__(self, forms: list[dict], sessions: list[tuple[str, str]], database_url: str):
         """sessions: (cookie header, CSRF token) of each wrk thread's patient."""
-        self.forms, self.share, self.sessions = forms, len(forms) // runs, sessions
+        self.engine = create_engine(database_url)
         self.directory = Path(tempfile.mkdtemp(prefix="intake-bench-forms-"))
-        self.used = 0
-
-    def next_files(self) -> str:
-        batch = self.forms[self.used : self.used + self.share]
-        self.used += self.share
-        stem = self.directory / f"forms-{self.used}"
-        for thread, (cookie, token) in enumerate(self.sessions):
+        with self.engine.connect() as connection:
+            self.last_id_before = connection.scalar(text("SELECT max(id) FROM appointments"))
+        self.stem = str(self.directory / "forms")
+        for thread, (cookie, token) in enumerate(sessions):
             lines = [cookie]
-            for form in batch[thread :: len(self.sessions)]:
+            for form in forms[thread :: len(sessions)]:
                 body = {k: form[k] for k in ("location", "type", "start")}
                 body["csrf_token"] = token
                 lines.append(f"/book/{form['slug']}/confirm\t{urlencode(body)}")
-            Path(f"{stem}.{thread}").write_text("\n".join(lines) + "\n")
-        return str(stem)
+            Path(f"{self.stem}.{thread}").write_text("\n".join(lines) + "\n")
+
+    def settle(self, run: Run) -> Run:
+        """The requests the run made, counted as they are deleted with their history and emails.
+        Deletes first: a read first would pin a snapshot that a late commit makes stale."""
+        time.sleep(0.5)  # the answers wrk stopped waiting for are written by now
+        mark = {"m": self.last_id_before}
+        with self.engine.begin() as connection:
+            for table in ("outbox_messages", "appointment_events"):
+                statement = f"DELETE FROM {table} WHERE appointment_id > :m"  # noqa: S608 - ours
+                connection.execute(text(statement), mark)
+            made = connection.execute(text("DELETE FROM appointments WHERE id > :m"), mark).rowcount
+        # wrk counts the answers it read; the server may have booked one more per connection.
+        run.repeated = max(0, run.requests - made)
+        return run
 
 
 def bare_insert_files(threads: int) -> str:
@@ -462,9 +480,10 @@ def measure(route: Route, app_server: Server, bare: Server, args, sessions, book
         if route.signed_in_as:
             session = sessions[route.signed_in_as]
             env["BENCH_COOKIE"] = current_cookie(app_server, route.path, session)
-        if route.method == "POST":
-            env["BENCH_FORMS"] = booking.next_files()
-        return wrk(app_server, route.path or "/", args, env, script, seconds)
+        if route.method != "POST":
+            return wrk(app_server, route.path or "/", args, env, script, seconds)
+        env["BENCH_FORMS"] = booking.stem
+        return booking.settle(wrk(app_server, route.path or "/", args, env, script, seconds))
 
     for side in ("app", "bare"):  # warm both: templates, caches, connections
         once(side, 1)
@@ -492,6 +511,7 @@ def print_table(results: list[Result], args, database: str, memory: dict, lock_m
     print("|" + " --- |" * (header.count("|") - 1))
     for result in results:
         route, failed = result.route, sum(run.failed for run in result.app + result.bare)
+        repeated = sum(run.repeated for run in result.app)
         verdict = "ok" if result.ratio >= route.target else "BELOW"
         print(
             f"| {route.name} | {route.compared_with} "
@@ -503,6 +523,7 @@ def print_table(results: list[Result], args, database: str, memory: dict, lock_m
             f"| {result.median('app', 'cpu_ms'):.2f} / {result.median('bare', 'cpu_ms'):.2f} "
             f"| {result.statements} | {min(result.loads):.1f}-{max(result.loads):.1f} |"
             + (f" {failed} failed answers" if failed else "")
+            + (f" {repeated} POSTs repeated a slot: too few free slots" if repeated else "")
         )
     app_memory, bare_memory = memory["app"], memory["bare"]
     print(
@@ -540,7 +561,6 @@ def main() -> None:
     if args.only:
         routes = [route for route in routes if args.only in route.name]
     patients = ready_patient_emails(app, args.threads + 1)
-    booking_runs = 2 * args.rounds + 1
     forms = free_slot_plan(app, None)
     measured_forms, forms = forms[:21], forms[21:]
     statements = {}
@@ -564,7 +584,7 @@ def main() -> None:
                 booking_session(app_server.base, email, forms[0])
                 for email in patients[: args.threads]
             ]
-            booking = BookingForms(forms, booking_runs, booking_sessions)
+            booking = BookingForms(forms, booking_sessions, url)
             results = []
             for route in routes:
                 result = measure(route, app_server, bare, args, sessions, booking)
