@@ -136,6 +136,11 @@ class SignOutForm(FlaskForm):
         csrf_time_limit = int(timedelta(days=366).total_seconds())
 
 
+class StillHereForm(SignOutForm):
+    """A staff page's "Stay signed in": the page's token, however old, as for signing out. A
+    page left open for hours while someone writes a note must not lose it to "expired"."""
+
+
 # --- intake: questions, labels and choices come from domain/questionnaire.py -----------
 
 

@@ -3,7 +3,7 @@
 import time
 from functools import cache
 
-from flask import Flask, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import Select, bindparam, select
 
@@ -23,6 +23,18 @@ def start(now: float | None = None) -> None:
     """Call right after login_user."""
     now = time.time() if now is None else now
     session[SIGNED_IN_AT] = session[SEEN_AT] = now
+
+
+def restart_idle_clock(now: float | None = None) -> None:
+    """The staff member is still at work on this page (its "Stay signed in", or typing)."""
+    session[SEEN_AT] = time.time() if now is None else now
+
+
+def idle_seconds_left(now: float | None = None) -> int:
+    """Seconds until this staff session ends for lack of activity, for the page's warning."""
+    now = time.time() if now is None else now
+    idle = current_app.config["INTAKE_STAFF_IDLE_MINUTES"] * 60
+    return max(0, int(idle - (now - session.get(SEEN_AT, now))))
 
 
 def expiry_reason(now: float, config) -> str | None:
@@ -71,6 +83,7 @@ def _user_by_id() -> Select:
 
 def register(app: Flask) -> None:
     login_manager.user_loader(load_user)
+    app.add_template_global(idle_seconds_left)
     # The lasting cookie is as good as a password: never sent over plain http in production.
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["INTAKE_HTTPS"]
 

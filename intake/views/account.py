@@ -18,6 +18,7 @@ from ..forms import (
     RegisterForm,
     ResetRequestForm,
     SignOutForm,
+    StillHereForm,
 )
 from ..links import external_url
 from ..models import utcnow
@@ -122,6 +123,20 @@ def logout():
     logout_user()
     flash("You are signed out.", "success")
     return redirect(url_for("public.home"))
+
+
+@bp.post("/still-here")
+@csrf.exempt  # checked here, without the time limit of other forms: see StillHereForm
+@login_required
+def still_here():
+    """A staff page's "Stay signed in", or its script while someone types: the idle clock
+    starts again. An ended session never gets here (sessions.end_stale_staff_sessions sends
+    it to sign in). No content, so the button works without JavaScript too: the page stays."""
+    if not StillHereForm().validate_on_submit():
+        raise CSRFError("The CSRF token is missing or invalid.")
+    if current_user.role in STAFF_ROLES:  # patients have no idle limit
+        sessions.restart_idle_clock()
+    return "", 204
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])

@@ -102,6 +102,8 @@ POLICY: dict[tuple[str, str], Rule] = {
     ("account.login", "POST"): P(A.PUBLIC, form={"email": "{w.patient_a_email}",
                                                  "password": PASSWORD}),
     ("account.logout", "POST"): P(A.PUBLIC, writes=False),
+    # "Stay signed in": the session's idle clock, in its cookie; nothing stored.
+    ("account.still_here", "POST"): P(A.ANYONE_SIGNED_IN, ok=204, writes=False),
     ("account.register", "GET"): P(A.PUBLIC),
     ("account.register", "POST"): P(A.PUBLIC, form=dict(
         first_name="Cy", last_name="Gamma", email="cy@example.com", password="a long new secret")),

@@ -36,6 +36,7 @@ POST_FORMS = {
     "account.register": (ANONYMOUS, forms.RegisterForm),
     "account.login": (ANONYMOUS, forms.LoginForm),
     "account.logout": (Role.PATIENT, forms.SignOutForm),
+    "account.still_here": (Role.FRONT_DESK, forms.StillHereForm),
     "account.reset_password": (ANONYMOUS, forms.ResetRequestForm),
     "account.choose_password": (ANONYMOUS, forms.NewPasswordForm),
     "account.change_password": (Role.PATIENT, forms.ChangePasswordForm),
