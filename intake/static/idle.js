@@ -17,6 +17,7 @@
     var stay = box.querySelector("[data-idle-stay]");
     var message = box.querySelector("[data-idle-message]");
     var ended = box.querySelector("[data-idle-ended]");
+    var countdown = box.querySelector("[data-idle-countdown]");
     var idleMs = Number(box.getAttribute("data-idle-seconds")) * 1000;
     var lead = Math.min(LEAD_MS, idleMs / 2);
     var typingRenewal = Math.min(TYPING_RENEWAL_MS, idleMs / 4);
@@ -32,6 +33,12 @@
       stay.hidden = true;
       ended.hidden = false;
       box.hidden = false;
+    }
+
+    function inWords(ms) {
+      var seconds = Math.max(1, Math.round(ms / 1000));
+      if (seconds < 90) { return "in " + seconds + " seconds"; }
+      return "in " + Math.round(seconds / 60) + " minutes";
     }
 
     function endAt(time, share) {
@@ -72,7 +79,9 @@
         showEnded();
       } else if (typedSinceRenewal && now - renewedAt >= typingRenewal) {
         renew();
-      } else if (now >= endsAt - lead) {
+      } else if (now >= endsAt - lead && box.hidden) {
+        // Said once as it appears: an alert rewritten every second is read out every second.
+        countdown.textContent = inWords(endsAt - now);
         box.hidden = false;
       }
     }
