@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from .. import sessions
 from ..config import current_settings
 from ..domain.accounts import InvalidEmail
-from ..extensions import csrf, limiter
+from ..extensions import csrf, limiter, login_manager
 from ..forms import (
     ChangePasswordForm,
     LoginForm,
@@ -127,13 +127,14 @@ def logout():
 
 @bp.post("/still-here")
 @csrf.exempt  # checked here, without the time limit of other forms: see StillHereForm
-@login_required
 def still_here():
     """A staff page's "Stay signed in", or its script while someone types: the idle clock
     starts again. An ended session never gets here (sessions.end_stale_staff_sessions sends
     it to sign in). No content, so the button works without JavaScript too: the page stays."""
-    if not StillHereForm().validate_on_submit():
+    if not StillHereForm().validate_on_submit():  # first, as for every other form
         raise CSRFError("The CSRF token is missing or invalid.")
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
     if current_user.role in STAFF_ROLES:  # patients have no idle limit
         sessions.restart_idle_clock()
     return "", 204
