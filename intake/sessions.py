@@ -30,16 +30,20 @@ def restart_idle_clock(now: float | None = None) -> None:
     session[SEEN_AT] = time.time() if now is None else now
 
 
+def idle_limit_seconds(config=None) -> int:
+    """How long a staff session may go without a request."""
+    return int((config or current_app.config)["INTAKE_STAFF_IDLE_MINUTES"] * 60)
+
+
 def idle_seconds_left(now: float | None = None) -> int:
     """Seconds until this staff session ends for lack of activity, for the page's warning."""
     now = time.time() if now is None else now
-    idle = current_app.config["INTAKE_STAFF_IDLE_MINUTES"] * 60
-    return max(0, int(idle - (now - session.get(SEEN_AT, now))))
+    return max(0, int(idle_limit_seconds() - (now - session.get(SEEN_AT, now))))
 
 
 def expiry_reason(now: float, config) -> str | None:
     """Why this staff session has ended, or None while it is still good."""
-    idle = config["INTAKE_STAFF_IDLE_MINUTES"] * 60
+    idle = idle_limit_seconds(config)
     longest = config["INTAKE_STAFF_MAX_HOURS"] * 3600
     if now - session.get(SIGNED_IN_AT, 0) > longest:
         return (
@@ -83,6 +87,7 @@ def _user_by_id() -> Select:
 
 def register(app: Flask) -> None:
     login_manager.user_loader(load_user)
+    app.add_template_global(idle_limit_seconds)
     app.add_template_global(idle_seconds_left)
     # The lasting cookie is as good as a password: never sent over plain http in production.
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["INTAKE_HTTPS"]
@@ -97,7 +102,7 @@ def register(app: Flask) -> None:
         reason = expiry_reason(now, app.config)
         if reason is None:
             if now - session.get(SEEN_AT, 0) >= SEEN_AT_GRAIN_SECONDS:
-                session[SEEN_AT] = now
+                restart_idle_clock(now)
             return None
         logout_user()
         session.clear()

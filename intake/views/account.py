@@ -115,8 +115,7 @@ def login():
 @bp.post("/logout")
 @csrf.exempt  # checked here, without the time limit of other forms: see SignOutForm
 def logout():
-    if not SignOutForm().validate_on_submit():
-        raise CSRFError("The CSRF token is missing or invalid.")
+    _require_session_token(SignOutForm())
     if current_user.is_authenticated:
         # Ends this session on the server too: a copy of the cookie replays as signed out.
         accounts.sign_out(current_user)
@@ -131,13 +130,18 @@ def still_here():
     """A staff page's "Stay signed in", or its script while someone types: the idle clock
     starts again. An ended session never gets here (sessions.end_stale_staff_sessions sends
     it to sign in). No content, so the button works without JavaScript too: the page stays."""
-    if not StillHereForm().validate_on_submit():  # first, as for every other form
-        raise CSRFError("The CSRF token is missing or invalid.")
+    _require_session_token(StillHereForm())  # first, as for every other form
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.role in STAFF_ROLES:  # patients have no idle limit
         sessions.restart_idle_clock()
     return "", 204
+
+
+def _require_session_token(form) -> None:
+    """The check CSRFProtect skipped for a route exempt from the forms' time limit."""
+    if not form.validate_on_submit():
+        raise CSRFError("The CSRF token is missing or invalid.")
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
